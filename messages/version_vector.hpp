@@ -1,0 +1,122 @@
+#pragma once
+
+// Version vectors with dots (paper §4.4; Preguiça et al., "Dotted Version
+// Vectors"). Pure value types and logic: no actors, no I/O.
+//
+// Every write creates one *dot*: (replica, counter), a globally unique event.
+// A sibling carries its dot plus the version vector it was written over (its
+// causal past). A sibling is obsolete iff another sibling's clock (past + own
+// dot) covers its dot. Because the dot, not the whole vector, decides
+// obsolescence, two clients writing with stale contexts through the same
+// coordinator yield exactly as many siblings as truly concurrent writes
+// (no sibling explosion, basho/riak_kv#746).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "caf/meta/type_name.hpp"
+
+namespace dkv {
+
+/// Identifies one incarnation of one node's data directory. Drawn at random
+/// when a data directory is created, so a node whose disk was wiped never
+/// reuses the counters of its former self (basho/riak_kv#679).
+using replica_id = uint64_t;
+
+/// One entry of a version vector: the highest counter seen from `id`, and the
+/// wall-clock time (ms since epoch) when that counter was issued, for pruning.
+struct clock_entry {
+  replica_id id = 0;
+  uint64_t counter = 0;
+  uint64_t timestamp_ms = 0;
+
+  friend bool operator==(const clock_entry& x, const clock_entry& y) {
+    return x.id == y.id && x.counter == y.counter
+           && x.timestamp_ms == y.timestamp_ms;
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, clock_entry& x) {
+  return f(caf::meta::type_name("clock_entry"), x.id, x.counter,
+           x.timestamp_ms);
+}
+
+/// A version vector: entries sorted by `id`, at most one per id, no zero
+/// counters.
+struct version_vector {
+  std::vector<clock_entry> entries;
+
+  friend bool operator==(const version_vector& x, const version_vector& y) {
+    return x.entries == y.entries;
+  }
+  friend bool operator!=(const version_vector& x, const version_vector& y) {
+    return !(x == y);
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, version_vector& x) {
+  return f(caf::meta::type_name("version_vector"), x.entries);
+}
+
+/// One write event.
+struct dot {
+  replica_id id = 0;
+  uint64_t counter = 0;
+
+  friend bool operator==(const dot& x, const dot& y) {
+    return x.id == y.id && x.counter == y.counter;
+  }
+  friend bool operator!=(const dot& x, const dot& y) { return !(x == y); }
+  friend bool operator<(const dot& x, const dot& y) {
+    return x.id != y.id ? x.id < y.id : x.counter < y.counter;
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, dot& x) {
+  return f(caf::meta::type_name("dot"), x.id, x.counter);
+}
+
+/// Causal relation of two version vectors.
+enum class causal_order { before, after, equal, concurrent };
+
+const char* to_string(causal_order x);
+
+/// Default bound on version-vector entries (paper §4.4: "10").
+constexpr size_t default_max_clock_entries = 10;
+
+// -- operations on version vectors (version_vector.cpp) ----------------------
+
+/// The counter of `id` in `vv`, 0 if absent.
+uint64_t counter_of(const version_vector& vv, replica_id id);
+
+/// True iff `vv` has seen the event `d`.
+bool covers(const version_vector& vv, const dot& d);
+
+/// Raises `vv` to include `d` (stamped with `timestamp_ms`).
+void add_dot(version_vector& vv, const dot& d, uint64_t timestamp_ms);
+
+/// Pointwise maximum: `into` becomes the least upper bound of both.
+void merge_into(version_vector& into, const version_vector& other);
+
+/// Compares two version vectors: `before` means x < y (y descends from x).
+causal_order compare(const version_vector& x, const version_vector& y);
+
+/// Drops the entries with the oldest timestamps until at most `max_entries`
+/// remain; never drops the entry of `keep` (the sibling's own writer).
+void prune(version_vector& vv, size_t max_entries, replica_id keep = 0);
+
+/// Encodes `vv` (ids and counters; timestamps are not part of a context) as
+/// printable text safe for a shell and a JSON string (base64url, no padding).
+std::string encode_context(const version_vector& vv);
+
+/// Decodes text from `encode_context`. Returns nothing for any malformed text
+/// (wrong alphabet, truncated, unsorted or duplicate ids, trailing bytes);
+/// the empty string decodes to the empty vector.
+std::optional<version_vector> decode_context(const std::string& text);
+
+} // namespace dkv

@@ -1,0 +1,126 @@
+#pragma once
+
+// The local persistence interface (paper §5: pluggable engines). Byte-level:
+// keys and records are opaque here; storage/record_codec.hpp turns records
+// into objects. No CAF, no exceptions: every call returns a status.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dkv::storage {
+
+using partition_id = uint32_t;
+
+enum class status_code : uint8_t {
+  ok,
+  not_found,
+  /// Rejected before touching disk (e.g. an empty or oversized key).
+  invalid_argument,
+  /// A stored record could not be decoded.
+  corruption,
+  /// The disk is full (ENOSPC); nothing was written.
+  no_space,
+  /// Any other I/O or engine failure, including an unwritable directory.
+  io_error,
+  /// The partition is not open on this engine.
+  no_partition,
+};
+
+const char* to_string(status_code x);
+
+struct status {
+  status_code code = status_code::ok;
+  std::string message;
+
+  bool ok() const { return code == status_code::ok; }
+  bool not_found() const { return code == status_code::not_found; }
+  static status success() { return {}; }
+};
+
+/// How hard a commit tries to reach the disk (paper §6.1).
+enum class durability : uint8_t {
+  /// fsync the log on every commit: survives power loss.
+  sync,
+  /// write the log to the OS without fsync: survives kill -9 of the process
+  /// (Berkeley DB's DB_TXN_WRITE_NOSYNC), not a power loss.
+  write_no_sync,
+};
+
+struct write_options {
+  /// Sync this commit even when the engine's default is write_no_sync (the
+  /// paper's "durable writer": one replica of each write syncs).
+  bool force_sync = false;
+};
+
+/// Decides a read-modify-write: given the current record (nothing if absent),
+/// returns the record to store, or nothing to leave the key untouched.
+/// Returning a status other than ok aborts the transaction with that status.
+using update_fn = std::function<status(const std::optional<std::string>& current,
+                                       std::optional<std::string>& replacement)>;
+
+/// Visits one record of a fold; returning false stops the fold early.
+using fold_fn = std::function<bool(const std::string& key,
+                                   const std::string& record)>;
+
+class storage_engine {
+public:
+  virtual ~storage_engine();
+
+  /// Opens (creating if absent) the database of partition `p`. Idempotent.
+  virtual status open_partition(partition_id p) = 0;
+
+  /// Closes and deletes partition `p` with all its records. Idempotent.
+  virtual status drop_partition(partition_id p) = 0;
+
+  /// The partitions that exist on this engine (open or on disk).
+  virtual std::vector<partition_id> partitions() = 0;
+
+  /// Reads the record of `key`; `not_found` if absent.
+  virtual status get(partition_id p, const std::string& key,
+                     std::string& record) = 0;
+
+  /// Writes `record` under `key` in one committed transaction.
+  virtual status put(partition_id p, const std::string& key,
+                     const std::string& record, write_options opts) = 0;
+
+  /// Removes `key`; ok if it was absent.
+  virtual status erase(partition_id p, const std::string& key,
+                       write_options opts) = 0;
+
+  /// Read-modify-write of one key in one transaction: no other write to the
+  /// key interleaves between reading `current` and storing the replacement.
+  virtual status update(partition_id p, const std::string& key,
+                        const update_fn& decide, write_options opts) = 0;
+
+  /// Visits every record of partition `p` in key order.
+  virtual status fold(partition_id p, const fold_fn& visit) = 0;
+
+  /// Node-level metadata (incarnation id, ring state, ...), outside any
+  /// partition.
+  virtual status get_meta(const std::string& key, std::string& value) = 0;
+  virtual status put_meta(const std::string& key, const std::string& value) = 0;
+
+  /// Forces everything committed so far to stable storage.
+  virtual status sync() = 0;
+};
+
+/// Settings of the Berkeley DB engine.
+struct bdb_options {
+  std::string directory;               // created if missing
+  durability default_mode = durability::write_no_sync;
+  size_t cache_bytes = 64 * 1024 * 1024;
+};
+
+/// Opens a Berkeley DB transactional environment under `opts.directory`
+/// (with recovery). On failure returns nullptr and sets `err`.
+std::unique_ptr<storage_engine> open_bdb_engine(const bdb_options& opts,
+                                                status& err);
+
+/// A volatile engine for tests with the same semantics.
+std::unique_ptr<storage_engine> make_memory_engine();
+
+} // namespace dkv::storage
