@@ -1,0 +1,114 @@
+#include "actors/node.hpp"
+
+#include <cinttypes>
+#include <cstdio>
+#include <random>
+
+#include "caf/all.hpp"
+#include "caf/io/all.hpp"
+
+#include "actors/logging.hpp"
+#include "actors/request_router.hpp"
+#include "messages/errors.hpp"
+
+namespace dkv {
+
+namespace {
+
+/// Meta key of the clock identity. DO NOT CHANGE: persisted.
+constexpr const char* incarnation_meta_key = "incarnation.v1";
+
+} // namespace
+
+caf::expected<std::shared_ptr<node_storage>>
+open_node_storage(const node_settings& s) {
+  storage::bdb_options opts;
+  opts.directory = s.data_dir;
+  opts.default_mode = s.durability == sync_policy::all
+                        ? storage::durability::sync
+                        : storage::durability::write_no_sync;
+  storage::status st;
+  auto engine = storage::open_bdb_engine(opts, st);
+  if (!engine)
+    return make_error(dkv_errc::storage_failure,
+                      "cannot open data directory " + s.data_dir + ": "
+                        + st.message);
+  auto result = std::make_shared<node_storage>();
+  result->engine = std::move(engine);
+  result->store = std::make_unique<storage::object_store>(*result->engine,
+                                                          s.limits);
+  return result;
+}
+
+caf::expected<replica_id>
+load_or_create_incarnation(storage::storage_engine& engine) {
+  std::string text;
+  auto st = engine.get_meta(incarnation_meta_key, text);
+  if (st.ok()) {
+    replica_id id = 0;
+    if (std::sscanf(text.c_str(), "%" SCNx64, &id) == 1 && id != 0)
+      return id;
+    return make_error(dkv_errc::storage_failure,
+                      "corrupt clock identity in metadata: '" + text + "'");
+  }
+  if (!st.not_found())
+    return make_error(dkv_errc::storage_failure, st.message);
+  std::random_device entropy;
+  replica_id id = 0;
+  while (id == 0)
+    id = (uint64_t{entropy()} << 32) ^ entropy();
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016" PRIx64, id);
+  if (auto put = engine.put_meta(incarnation_meta_key, buf); !put.ok())
+    return make_error(dkv_errc::storage_failure, put.message);
+  // The identity must survive a power loss before any dot uses it.
+  if (auto synced = engine.sync(); !synced.ok())
+    return make_error(dkv_errc::storage_failure, synced.message);
+  return id;
+}
+
+caf::expected<running_node>
+start_node(caf::actor_system& sys, const node_settings& s, bool publish,
+           std::shared_ptr<node_storage> storage) {
+  if (auto why = validate(s); !why.empty())
+    return make_error(dkv_errc::invalid_argument, why);
+  if (!storage) {
+    auto opened = open_node_storage(s);
+    if (!opened)
+      return std::move(opened.error());
+    storage = std::move(*opened);
+  }
+  auto incarnation = load_or_create_incarnation(*storage->engine);
+  if (!incarnation)
+    return std::move(incarnation.error());
+  running_node node;
+  node.incarnation = *incarnation;
+  node.storage = storage;
+  router_config rcfg;
+  rcfg.settings = s;
+  rcfg.store = std::shared_ptr<storage::object_store>(storage,
+                                                      storage->store.get());
+  rcfg.incarnation = node.incarnation;
+  node.router = spawn_request_router(sys, std::move(rcfg));
+  if (publish) {
+    auto port = sys.middleman().publish(caf::actor_cast<node_actor>(
+                                          node.router),
+                                        s.port, s.host.c_str(), true);
+    if (!port) {
+      caf::anon_send_exit(node.router, caf::exit_reason::user_shutdown);
+      return make_error(dkv_errc::unavailable,
+                        "cannot listen on " + s.address() + ": "
+                          + sys.render(port.error()));
+    }
+    node.port = *port;
+  }
+  return node;
+}
+
+void stop_node(caf::actor_system&, running_node& node) {
+  if (node.router)
+    caf::anon_send_exit(node.router, caf::exit_reason::user_shutdown);
+  node.router = nullptr;
+}
+
+} // namespace dkv

@@ -1,0 +1,58 @@
+#pragma once
+
+// Everything a node is configured with (the [dkv] section of its config
+// file), validated in one place so a wrong value stops start-up with a
+// one-line error naming the setting.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "storage/object_store.hpp"
+#include "storage/storage_engine.hpp"
+
+namespace dkv {
+
+/// Which replicas sync a write to disk before acknowledging (paper §6.1).
+enum class sync_policy : uint8_t {
+  all,  // every replica fsyncs: survives power loss of every node
+  one,  // only the coordinator's local write fsyncs ("durable writer")
+  none, // no fsync; commits still survive kill -9 (DB_TXN_WRITE_NOSYNC)
+};
+
+const char* to_string(sync_policy x);
+bool parse_sync_policy(const std::string& text, sync_policy& out);
+
+struct node_settings {
+  std::string cluster = "dkv";
+  std::string name;
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;
+  std::string data_dir;
+  /// host:port of bootstrap contacts; for now every seed is a member.
+  std::vector<std::string> seeds;
+  uint32_t partitions = 64; // Q
+  uint32_t n = 3;
+  uint32_t r = 2;
+  uint32_t w = 2;
+  std::chrono::milliseconds request_timeout{2000};
+  std::chrono::milliseconds connect_retry{1000};
+  sync_policy durability = sync_policy::none;
+  std::string log_level = "info";
+  storage::object_limits limits;
+  size_t max_clock_entries = 10;
+
+  std::string address() const { return host + ":" + std::to_string(port); }
+};
+
+/// Returns an empty string if `s` is valid, otherwise a one-line error that
+/// names the offending setting, e.g. "dkv.r: 4 exceeds dkv.n (3)".
+std::string validate(const node_settings& s);
+
+/// Splits "host:port"; false for anything else (missing port, port 0 or
+/// > 65535, empty host).
+bool parse_address(const std::string& text, std::string& host,
+                   uint16_t& port);
+
+} // namespace dkv

@@ -1,0 +1,41 @@
+#pragma once
+
+// One put or delete (paper §4.5, like Riak's put FSM): write locally with a
+// new dot, replicate the resulting object to the other replicas, answer after
+// W acknowledgements (the local one counts) or fail with quorum_unavailable.
+//
+//   coordinating --local ok--> waiting_for_w --W acks--> replied
+//        |                          |                       |
+//   local error              W out of reach          remaining acks
+//        v                          v                       v
+//     failed                 quorum_unavailable          (exit)
+//
+// Per-request actor: never restarted; if it dies early, `finish` still gets
+// an error (no request left hanging).
+
+#include <functional>
+#include <vector>
+
+#include "caf/fwd.hpp"
+#include "caf/timespan.hpp"
+
+#include "actors/replica_target.hpp"
+
+namespace dkv {
+
+struct put_coordinator_config {
+  /// targets[0] is the local vnode (the coordinator writes there first).
+  std::vector<replica_target> targets;
+  size_t w = 2;
+  caf::timespan timeout;
+  /// The new version's partition, key, context, value or tombstone.
+  vnode_coordinate_v1 write;
+  /// Called exactly once: the stored object, or the error.
+  std::function<void(caf::expected<object>)> finish;
+};
+
+/// Spawns the coordinator; it starts at once.
+caf::actor spawn_put_coordinator(caf::actor_system& sys,
+                                 put_coordinator_config cfg);
+
+} // namespace dkv

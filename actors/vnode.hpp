@@ -1,0 +1,42 @@
+#pragma once
+
+// One partition's replica on this node: owns the partition's database and
+// serialises every read-modify-write of its keys (the actor is the lock).
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "messages/vnode_protocol.hpp"
+#include "storage/object_store.hpp"
+
+namespace dkv {
+
+struct vnode_config {
+  uint32_t partition = 0;
+  /// Shared by all vnodes of the node; the engine is thread-safe.
+  std::shared_ptr<storage::object_store> store;
+  /// This incarnation's clock identity (fresh per data directory).
+  replica_id self = 0;
+  size_t max_clock_entries = default_max_clock_entries;
+  /// Wall clock in ms since the epoch, for clock-entry timestamps (pruning).
+  std::function<uint64_t()> wall_clock_ms;
+};
+
+struct vnode_state {
+  static inline const char* name = "dkv.vnode";
+  vnode_config cfg;
+  uint64_t gets = 0;
+  uint64_t merges = 0;
+  uint64_t coordinated = 0;
+};
+
+/// Opens the partition's database at start; an open failure ends the actor
+/// with a storage_failure exit reason, so its supervisor sees why.
+vnode_actor::behavior_type
+vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg);
+
+/// The system clock in ms since the epoch.
+uint64_t system_clock_ms();
+
+} // namespace dkv

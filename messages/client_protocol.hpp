@@ -1,0 +1,149 @@
+#pragma once
+
+// The client interface of a dkv node: what `dkv-console`, `dkv-bench` and any
+// CAF application embedding dkv talk to. Every node publishes an actor with
+// this interface on its port:
+//
+//   auto node = system.middleman().remote_actor<dkv::client_actor>(host, port);
+//
+//   get_request_v1      -> get_reply_v1      values (siblings) + context
+//   put_request_v1      -> put_reply_v1      context of the new version
+//   del_request_v1      -> del_reply_v1      writes a tombstone
+//   members_request_v1  -> members_reply_v1  every member and its status
+//   ring_request_v1     -> ring_reply_v1     owner of each partition
+//   preflist_request_v1 -> preflist_reply_v1 the key's primary replicas
+//   status_request_v1   -> status_reply_v1   counters and settings
+//
+// Errors (caf::error of category "dkv", see messages/errors.hpp):
+// invalid_argument (key, value, context or r/w out of range),
+// quorum_unavailable (fewer than R/W replicas answered in time), timeout,
+// overloaded, storage_failure, unavailable (no ring yet).
+//
+// Contexts are opaque printable text (messages/version_vector.hpp
+// encode_context): pass back what a get returned to supersede what it saw;
+// the empty context means "I have seen nothing".
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "caf/meta/type_name.hpp"
+#include "caf/typed_actor.hpp"
+#include "caf/replies_to.hpp"
+
+#include "messages/inspect.hpp"
+
+namespace dkv {
+
+/// Reads a key. `r` = 0 takes the cluster's R; otherwise 1..N.
+struct get_request_v1 {
+  std::string key;
+  uint32_t r = 0;
+};
+
+/// `values` are the causally maximal live versions (several = siblings the
+/// client should reconcile); empty = not found or deleted. `context` covers
+/// every version seen, tombstones included.
+struct get_reply_v1 {
+  std::vector<std::string> values;
+  std::string context;
+};
+
+/// Writes `value` as a new version superseding what `context` covers.
+/// `w` = 0 takes the cluster's W; otherwise 1..N.
+struct put_request_v1 {
+  std::string key;
+  std::string context;
+  std::string value;
+  uint32_t w = 0;
+};
+
+/// `context` covers the new version (and everything it superseded).
+struct put_reply_v1 {
+  std::string context;
+};
+
+/// Deletes: a tombstone superseding what `context` covers; a concurrent put
+/// survives as a sibling.
+struct del_request_v1 {
+  std::string key;
+  std::string context;
+  uint32_t w = 0;
+};
+
+struct del_reply_v1 {
+  std::string context;
+};
+
+struct members_request_v1 {};
+
+struct member_status {
+  std::string name;
+  std::string address; // host:port
+  std::string status;  // up, down, joining, leaving
+  uint32_t partitions = 0;
+  int64_t last_heard_ms = -1; // age of the last sign of life; -1: never
+};
+
+struct members_reply_v1 {
+  std::vector<member_status> members;
+};
+
+struct ring_request_v1 {};
+
+struct ring_reply_v1 {
+  uint32_t partitions = 0;
+  std::vector<std::string> owners; // owner of each partition, ring order
+};
+
+struct preflist_request_v1 {
+  std::string key;
+};
+
+struct preflist_reply_v1 {
+  uint32_t partition = 0;
+  std::vector<std::string> nodes; // primary replicas, in order
+};
+
+struct status_request_v1 {};
+
+struct stat_entry {
+  std::string name;
+  std::string value;
+};
+
+struct status_reply_v1 {
+  std::string node;
+  std::vector<stat_entry> stats;
+};
+
+// -- inspect -----------------------------------------------------------------
+
+DKV_INSPECT(get_request_v1, x.key, x.r)
+DKV_INSPECT(get_reply_v1, x.values, x.context)
+DKV_INSPECT(put_request_v1, x.key, x.context, x.value, x.w)
+DKV_INSPECT(put_reply_v1, x.context)
+DKV_INSPECT(del_request_v1, x.key, x.context, x.w)
+DKV_INSPECT(del_reply_v1, x.context)
+DKV_INSPECT_EMPTY(members_request_v1)
+DKV_INSPECT(member_status, x.name, x.address, x.status, x.partitions,
+            x.last_heard_ms)
+DKV_INSPECT(members_reply_v1, x.members)
+DKV_INSPECT_EMPTY(ring_request_v1)
+DKV_INSPECT(ring_reply_v1, x.partitions, x.owners)
+DKV_INSPECT(preflist_request_v1, x.key)
+DKV_INSPECT(preflist_reply_v1, x.partition, x.nodes)
+DKV_INSPECT_EMPTY(status_request_v1)
+DKV_INSPECT(stat_entry, x.name, x.value)
+DKV_INSPECT(status_reply_v1, x.node, x.stats)
+
+using client_actor = caf::typed_actor<
+  caf::replies_to<get_request_v1>::with<get_reply_v1>,
+  caf::replies_to<put_request_v1>::with<put_reply_v1>,
+  caf::replies_to<del_request_v1>::with<del_reply_v1>,
+  caf::replies_to<members_request_v1>::with<members_reply_v1>,
+  caf::replies_to<ring_request_v1>::with<ring_reply_v1>,
+  caf::replies_to<preflist_request_v1>::with<preflist_reply_v1>,
+  caf::replies_to<status_request_v1>::with<status_reply_v1>>;
+
+} // namespace dkv

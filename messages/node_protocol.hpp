@@ -1,0 +1,47 @@
+#pragma once
+
+// The actor every node publishes on its port: the client interface, the
+// replica (vnode) interface, and the handshake between peers.
+//
+//   node_info_request_v1 -> node_info_v1   who are you? (cluster, name, Q)
+//   <client_protocol.hpp messages>         from clients and forwarding peers
+//   <vnode_protocol.hpp messages>          from coordinators on any node;
+//                                          delegated to the local vnode
+//
+// Errors of the handshake: invalid_argument when the caller belongs to
+// another cluster or runs another Q (the caller logs and refuses the peer).
+
+#include <cstdint>
+#include <string>
+
+#include "messages/client_protocol.hpp"
+#include "messages/inspect.hpp"
+#include "messages/version_vector.hpp"
+#include "messages/vnode_protocol.hpp"
+
+namespace dkv {
+
+/// The caller introduces itself so the callee can refuse a foreign peer.
+struct node_info_request_v1 {
+  std::string cluster;
+  uint32_t partitions = 0;
+  std::string name;
+  std::string address;
+};
+
+struct node_info_v1 {
+  std::string cluster;
+  std::string name;
+  std::string address; // host:port the node publishes on
+  uint32_t partitions = 0;
+  replica_id incarnation = 0;
+};
+
+DKV_INSPECT(node_info_request_v1, x.cluster, x.partitions, x.name, x.address)
+DKV_INSPECT(node_info_v1, x.cluster, x.name, x.address, x.partitions,
+            x.incarnation)
+
+using node_actor = client_actor::extend_with<vnode_actor>::extend<
+  caf::replies_to<node_info_request_v1>::with<node_info_v1>>;
+
+} // namespace dkv

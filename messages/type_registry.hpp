@@ -1,0 +1,61 @@
+#pragma once
+
+// The one registry of every type that crosses a node boundary, and of dkv's
+// error category. Every actor system running dkv code calls this once on its
+// config before starting.
+
+#include "caf/actor_system_config.hpp"
+
+#include "messages/client_protocol.hpp"
+#include "messages/errors.hpp"
+#include "messages/node_protocol.hpp"
+#include "messages/vnode_protocol.hpp"
+
+namespace dkv {
+
+inline void register_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<clock_entry>("dkv::clock_entry");
+  cfg.add_message_type<version_vector>("dkv::version_vector");
+  cfg.add_message_type<dot>("dkv::dot");
+  cfg.add_message_type<sibling>("dkv::sibling");
+  cfg.add_message_type<object>("dkv::object");
+  // client protocol
+  cfg.add_message_type<get_request_v1>("dkv::get_request_v1");
+  cfg.add_message_type<get_reply_v1>("dkv::get_reply_v1");
+  cfg.add_message_type<put_request_v1>("dkv::put_request_v1");
+  cfg.add_message_type<put_reply_v1>("dkv::put_reply_v1");
+  cfg.add_message_type<del_request_v1>("dkv::del_request_v1");
+  cfg.add_message_type<del_reply_v1>("dkv::del_reply_v1");
+  cfg.add_message_type<members_request_v1>("dkv::members_request_v1");
+  cfg.add_message_type<member_status>("dkv::member_status");
+  cfg.add_message_type<members_reply_v1>("dkv::members_reply_v1");
+  cfg.add_message_type<ring_request_v1>("dkv::ring_request_v1");
+  cfg.add_message_type<ring_reply_v1>("dkv::ring_reply_v1");
+  cfg.add_message_type<preflist_request_v1>("dkv::preflist_request_v1");
+  cfg.add_message_type<preflist_reply_v1>("dkv::preflist_reply_v1");
+  cfg.add_message_type<status_request_v1>("dkv::status_request_v1");
+  cfg.add_message_type<stat_entry>("dkv::stat_entry");
+  cfg.add_message_type<status_reply_v1>("dkv::status_reply_v1");
+  // vnode protocol
+  cfg.add_message_type<vnode_get_v1>("dkv::vnode_get_v1");
+  cfg.add_message_type<vnode_merge_v1>("dkv::vnode_merge_v1");
+  cfg.add_message_type<vnode_coordinate_v1>("dkv::vnode_coordinate_v1");
+  cfg.add_message_type<vnode_object_v1>("dkv::vnode_object_v1");
+  // node protocol
+  cfg.add_message_type<node_info_request_v1>("dkv::node_info_request_v1");
+  cfg.add_message_type<node_info_v1>("dkv::node_info_v1");
+  cfg.add_error_category(
+    dkv_error_category,
+    [](uint8_t code, caf::atom_value, const caf::message& ctx) {
+      std::string result = "dkv: ";
+      result += to_string(static_cast<dkv_errc>(code));
+      if (ctx.match_elements<std::string>()) {
+        result += " (";
+        result += ctx.get_as<std::string>(0);
+        result += ")";
+      }
+      return result;
+    });
+}
+
+} // namespace dkv

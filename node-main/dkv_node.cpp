@@ -1,0 +1,163 @@
+// dkv-node: one node of a dkv cluster.
+//
+//   dkv-node --config-file=config/node1.ini [--dkv.port=4101 ...]
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "caf/all.hpp"
+#include "caf/io/all.hpp"
+
+#include "actors/logging.hpp"
+#include "actors/node.hpp"
+#include "messages/type_registry.hpp"
+#include "node-main/node_config.hpp"
+
+namespace dkv {
+
+node_config::node_config() {
+  register_types(*this);
+  opt_group{custom_options_, "dkv"}
+    .add(cluster_, "cluster", "cluster name; peers of another name are refused")
+    .add(name_, "name", "this node's unique, stable name (e.g. node1)")
+    .add(host_, "host", "address to listen on and announce to peers")
+    .add(port_, "port", "TCP port of the node's published actor")
+    .add(data_dir_, "data-dir", "directory of the node's Berkeley DB files")
+    .add(seeds_, "seeds", "host:port of the cluster's members (bootstrap)")
+    .add(partitions_, "partitions", "Q: partitions of the ring (power of 2)")
+    .add(n_, "n", "replicas of each key")
+    .add(r_, "r", "default read quorum")
+    .add(w_, "w", "default write quorum")
+    .add(request_timeout_, "request-timeout", "coordinator timeout (e.g. 2s)")
+    .add(connect_retry_, "connect-retry", "interval of reconnect attempts")
+    .add(durability_, "durability", "fsync policy: all, one or none")
+    .add(log_level_, "log-level", "trace, debug, info, warn, error, off")
+    .add(max_key_bytes_, "max-key-bytes", "largest key accepted")
+    .add(max_value_bytes_, "max-value-bytes", "largest value accepted")
+    .add(max_clock_entries_, "max-clock-entries",
+         "version-vector entries kept before pruning the oldest");
+}
+
+std::string node_config::to_settings(node_settings& out) const {
+  // CAF 0.17 accepts any key in a config file; a typo must not silently
+  // fall back to a default.
+  if (auto i = content.find("dkv"); i != content.end()) {
+    if (auto section = caf::get_if<caf::settings>(&i->second)) {
+      for (auto& kvp : *section) {
+        auto key = std::string{kvp.first};
+        if (custom_options_.qualified_name_lookup("dkv." + key) == nullptr)
+          return "dkv." + key + ": unknown setting";
+      }
+    }
+  }
+  auto in_range = [](int64_t x, int64_t lo, int64_t hi) {
+    return x >= lo && x <= hi;
+  };
+  if (!in_range(port_, 1, 65535))
+    return "dkv.port: " + std::to_string(port_) + " must be 1..65535";
+  if (!in_range(partitions_, 1, 1 << 30))
+    return "dkv.partitions: " + std::to_string(partitions_) + " out of range";
+  for (auto [x, name] : {std::pair{n_, "n"}, {r_, "r"}, {w_, "w"}})
+    if (!in_range(x, 1, 1000))
+      return std::string{"dkv."} + name + ": " + std::to_string(x)
+             + " must be positive";
+  if (!in_range(max_key_bytes_, 1, 1 << 30)
+      || !in_range(max_value_bytes_, 1, int64_t{1} << 40)
+      || !in_range(max_clock_entries_, 1, 1 << 20))
+    return "dkv.max-*: limits must be positive";
+  out.cluster = cluster_;
+  out.name = name_;
+  out.host = host_;
+  out.port = static_cast<uint16_t>(port_);
+  out.data_dir = data_dir_;
+  out.seeds = seeds_;
+  out.partitions = static_cast<uint32_t>(partitions_);
+  out.n = static_cast<uint32_t>(n_);
+  out.r = static_cast<uint32_t>(r_);
+  out.w = static_cast<uint32_t>(w_);
+  out.request_timeout
+    = std::chrono::duration_cast<std::chrono::milliseconds>(request_timeout_);
+  out.connect_retry
+    = std::chrono::duration_cast<std::chrono::milliseconds>(connect_retry_);
+  if (!parse_sync_policy(durability_, out.durability))
+    return "dkv.durability: '" + durability_ + "' must be all, one or none";
+  out.log_level = log_level_;
+  out.limits.max_key_bytes = static_cast<size_t>(max_key_bytes_);
+  out.limits.max_value_bytes = static_cast<size_t>(max_value_bytes_);
+  out.max_clock_entries = static_cast<size_t>(max_clock_entries_);
+  return validate(out);
+}
+
+} // namespace dkv
+
+namespace {
+
+/// SIGINT and SIGTERM, blocked in every thread (main() blocks them before
+/// CAF starts its threads) and awaited by caf_main for a clean stop.
+const sigset_t& stop_signals() {
+  static sigset_t result = [] {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    return set;
+  }();
+  return result;
+}
+
+/// CAF 0.17 silently ignores a config file it cannot read; a node must not
+/// start on defaults because of a typo in a path.
+bool config_file_readable(int argc, char** argv) {
+  const std::string flag = "--config-file=";
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.compare(0, flag.size(), flag) != 0)
+      continue;
+    auto path = arg.substr(flag.size());
+    if (FILE* f = std::fopen(path.c_str(), "r")) {
+      std::fclose(f);
+      continue;
+    }
+    std::cerr << "dkv-node: configuration error: cannot read config file '"
+              << path << "'" << std::endl;
+    return false;
+  }
+  return true;
+}
+
+void caf_main(caf::actor_system& sys, const dkv::node_config& cfg) {
+  dkv::node_settings settings;
+  if (auto why = cfg.to_settings(settings); !why.empty()) {
+    std::cerr << "dkv-node: configuration error: " << why << std::endl;
+    std::exit(2);
+  }
+  dkv::init_logging(settings.name, settings.log_level);
+  auto log = dkv::logger("node");
+  auto node = dkv::start_node(sys, settings);
+  if (!node) {
+    log->critical("node.start_failed error=\"{}\"", sys.render(node.error()));
+    std::cerr << "dkv-node: " << sys.render(node.error()) << std::endl;
+    std::exit(1);
+  }
+  log->info("node.start name={} address={} data={} partitions={} n={} r={} "
+            "w={} durability={} incarnation={:016x}",
+            settings.name, settings.address(), settings.data_dir,
+            settings.partitions, settings.n, settings.r, settings.w,
+            dkv::to_string(settings.durability), node->incarnation);
+  log->warn("transport.insecure: plain TCP without authentication; expose "
+            "this port only on a trusted network");
+  int received = 0;
+  sigwait(&stop_signals(), &received);
+  log->info("node.stop signal={}", received);
+  dkv::stop_node(sys, *node);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (!config_file_readable(argc, argv))
+    return 2;
+  pthread_sigmask(SIG_BLOCK, &stop_signals(), nullptr);
+  return caf::exec_main<caf::io::middleman>(caf_main, argc, argv);
+}

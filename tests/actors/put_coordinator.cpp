@@ -1,0 +1,128 @@
+#include "actors/put_coordinator.hpp"
+
+#include "caf/test/dsl.hpp"
+
+#include "fixtures/fake_vnode.hpp"
+#include "fixtures/test_config.hpp"
+
+using namespace dkv;
+using namespace dkv::test;
+
+namespace {
+
+struct fixture : test_coordinator_fixture<dkv_config> {
+  std::vector<fake_vnode_actor> replicas;
+  std::optional<caf::expected<object>> outcome;
+
+  void make_replicas(std::vector<fake_mode> modes) {
+    replica_id id = 1;
+    for (auto mode : modes)
+      replicas.push_back(sys.spawn(fake_vnode, id++, mode));
+  }
+
+  void put(const std::string& key, const std::string& value, size_t w,
+           version_vector context = {}) {
+    outcome.reset();
+    put_coordinator_config cfg;
+    char name = 'a';
+    for (auto& r : replicas)
+      cfg.targets.push_back({std::string(1, name++), r});
+    cfg.w = w;
+    cfg.timeout = std::chrono::seconds(1);
+    cfg.write.partition = 7;
+    cfg.write.key = key;
+    cfg.write.context = std::move(context);
+    cfg.write.value = value;
+    cfg.finish = [this](caf::expected<object> x) { outcome = std::move(x); };
+    spawn_put_coordinator(sys, std::move(cfg));
+  }
+
+  fake_vnode_state& state_of(size_t i) {
+    return deref<caf::stateful_actor<fake_vnode_state>>(replicas[i]).state;
+  }
+
+  dkv_errc error_code() {
+    CAF_REQUIRE(outcome.has_value());
+    CAF_REQUIRE(!*outcome);
+    return dkv_code(outcome->error());
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(put_coordinator_tests, fixture)
+
+CAF_TEST(a put answers after W acks and reaches every replica) {
+  make_replicas({fake_mode::normal, fake_mode::normal, fake_mode::normal});
+  put("k", "v1", 2);
+  run();
+  CAF_REQUIRE(outcome.has_value());
+  CAF_REQUIRE(*outcome);
+  CAF_CHECK_EQUAL(live_values(**outcome), std::vector<std::string>{"v1"});
+  for (size_t i = 0; i < 3; ++i)
+    CAF_CHECK_EQUAL(live_values(state_of(i).data["k"]),
+                    std::vector<std::string>{"v1"});
+  // The dot comes from the coordinator's (first target's) identity.
+  CAF_CHECK_EQUAL((*outcome)->siblings.front().event.id, 1u);
+}
+
+CAF_TEST(the answer comes before slow replicas reply) {
+  make_replicas({fake_mode::normal, fake_mode::normal, fake_mode::silent});
+  put("k", "v1", 2);
+  run_until([&] { return outcome.has_value(); });
+  CAF_REQUIRE(outcome.has_value());
+  CAF_CHECK(*outcome);
+}
+
+CAF_TEST(too few acks fail with quorum_unavailable) {
+  make_replicas({fake_mode::normal, fake_mode::fail, fake_mode::fail});
+  put("k", "v1", 2);
+  run();
+  CAF_CHECK_EQUAL(error_code(), dkv_errc::quorum_unavailable);
+}
+
+CAF_TEST(silent replicas fail the put at the timeout) {
+  make_replicas({fake_mode::normal, fake_mode::silent, fake_mode::silent});
+  put("k", "v1", 2);
+  run();
+  CAF_CHECK(!outcome.has_value());
+  trigger_timeouts();
+  run();
+  CAF_CHECK_EQUAL(error_code(), dkv_errc::quorum_unavailable);
+}
+
+CAF_TEST(w of one succeeds with the local write alone) {
+  make_replicas({fake_mode::normal, fake_mode::fail, fake_mode::silent});
+  put("k", "v1", 1);
+  run();
+  CAF_REQUIRE(outcome.has_value());
+  CAF_CHECK(*outcome);
+}
+
+CAF_TEST(a local storage failure is the client's error) {
+  make_replicas({fake_mode::fail, fake_mode::normal, fake_mode::normal});
+  put("k", "v1", 1);
+  run();
+  CAF_CHECK_EQUAL(error_code(), dkv_errc::storage_failure);
+  // Nothing was replicated when the local write failed.
+  CAF_CHECK_EQUAL(state_of(1).merges, 0u);
+}
+
+CAF_TEST(writes with the same stale context become siblings) {
+  make_replicas({fake_mode::normal, fake_mode::normal, fake_mode::normal});
+  put("k", "v1", 2);
+  run();
+  put("k", "v2", 2);
+  run();
+  CAF_REQUIRE(outcome && *outcome);
+  CAF_CHECK_EQUAL((*outcome)->siblings.size(), 2u);
+  // A write with the merged context resolves them.
+  put("k", "v3", 3, context_of(**outcome));
+  run();
+  CAF_REQUIRE(outcome && *outcome);
+  CAF_CHECK_EQUAL(live_values(**outcome), std::vector<std::string>{"v3"});
+  CAF_CHECK_EQUAL(live_values(state_of(2).data["k"]),
+                  std::vector<std::string>{"v3"});
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

@@ -1,0 +1,122 @@
+#include "actors/vnode.hpp"
+
+#include "caf/test/dsl.hpp"
+
+#include "fixtures/test_config.hpp"
+#include "storage/record_codec.hpp"
+
+using namespace dkv;
+using namespace dkv::test;
+
+namespace {
+
+struct fixture : test_coordinator_fixture<dkv_config> {
+  std::unique_ptr<storage::storage_engine> engine
+    = storage::make_memory_engine();
+  std::shared_ptr<storage::object_store> store
+    = std::make_shared<storage::object_store>(*engine,
+                                              storage::object_limits{});
+  vnode_actor vn;
+
+  fixture() {
+    vnode_config cfg;
+    cfg.partition = 5;
+    cfg.store = store;
+    cfg.self = 0xAA;
+    cfg.wall_clock_ms = [] { return uint64_t{1234}; };
+    vn = sys.spawn(vnode, std::move(cfg));
+    run();
+  }
+
+  template <class Request>
+  caf::expected<object> ask(Request req) {
+    caf::expected<object> result{caf::error{}};
+    auto handle = self->request(vn, caf::infinite, std::move(req));
+    run();
+    handle.receive([&](vnode_object_v1& x) { result = std::move(x.stored); },
+                   [&](caf::error& err) { result = std::move(err); });
+    return result;
+  }
+
+  caf::expected<object> write(const std::string& key, const std::string& value,
+                              version_vector context = {}) {
+    vnode_coordinate_v1 req;
+    req.partition = 5;
+    req.key = key;
+    req.value = value;
+    req.context = std::move(context);
+    return ask(std::move(req));
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(vnode_tests, fixture)
+
+CAF_TEST(a coordinated write is stored with a dot of this incarnation) {
+  auto written = write("k", "v1");
+  CAF_REQUIRE(written);
+  CAF_REQUIRE_EQUAL(written->siblings.size(), 1u);
+  CAF_CHECK_EQUAL(written->siblings[0].event.id, 0xAAu);
+  CAF_CHECK_EQUAL(written->siblings[0].timestamp_ms, 1234u);
+  auto read = ask(vnode_get_v1{5, "k"});
+  CAF_REQUIRE(read);
+  CAF_CHECK_EQUAL(*read, *written);
+}
+
+CAF_TEST(a missing key reads as an object without siblings) {
+  auto read = ask(vnode_get_v1{5, "nothing"});
+  CAF_REQUIRE(read);
+  CAF_CHECK(read->siblings.empty());
+}
+
+CAF_TEST(a stale replica write never overwrites a newer version) {
+  auto v1 = write("k", "v1");
+  CAF_REQUIRE(v1);
+  auto v2 = write("k", "v2", context_of(*v1));
+  CAF_REQUIRE(v2);
+  auto merged = ask(vnode_merge_v1{5, *v1, false});
+  CAF_REQUIRE(merged);
+  CAF_CHECK_EQUAL(live_values(*merged), std::vector<std::string>{"v2"});
+}
+
+CAF_TEST(a concurrent replica write becomes a sibling) {
+  auto local = write("k", "mine");
+  CAF_REQUIRE(local);
+  write_request other;
+  other.value = "theirs";
+  other.coordinator = 0xBB;
+  other.now_ms = 1;
+  auto incoming = apply_write(object{"k", {}}, other);
+  auto merged = ask(vnode_merge_v1{5, incoming, true});
+  CAF_REQUIRE(merged);
+  CAF_CHECK_EQUAL(live_values(*merged).size(), 2u);
+}
+
+CAF_TEST(bad input is an invalid_argument error and writes nothing) {
+  auto empty_key = write("", "v");
+  CAF_REQUIRE(!empty_key);
+  CAF_CHECK_EQUAL(dkv_code(empty_key.error()), dkv_errc::invalid_argument);
+  auto huge = write("k", std::string(1024 * 1024 + 1, 'x'));
+  CAF_REQUIRE(!huge);
+  CAF_CHECK_EQUAL(dkv_code(huge.error()), dkv_errc::invalid_argument);
+  auto read = ask(vnode_get_v1{5, "k"});
+  CAF_REQUIRE(read);
+  CAF_CHECK(read->siblings.empty());
+}
+
+CAF_TEST(a request for another partition is refused) {
+  auto res = ask(vnode_get_v1{6, "k"});
+  CAF_REQUIRE(!res);
+  CAF_CHECK_EQUAL(dkv_code(res.error()), dkv_errc::wrong_node);
+}
+
+CAF_TEST(a corrupt record is a storage_failure for that key only) {
+  CAF_REQUIRE(engine->put(5, "bad", "\x01garbage", {}).ok());
+  auto res = ask(vnode_get_v1{5, "bad"});
+  CAF_REQUIRE(!res);
+  CAF_CHECK_EQUAL(dkv_code(res.error()), dkv_errc::storage_failure);
+  CAF_CHECK(write("good", "v"));
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

@@ -1,0 +1,95 @@
+// Three real dkv-node processes on loopback, driven through dkv-console
+// --json: quorum reads and writes, a node killed with SIGKILL and restarted,
+// siblings from concurrent writes and their resolution.
+
+#include "caf/test/unit_test.hpp"
+
+#include "fixtures/process_cluster.hpp"
+
+using namespace dkv::test;
+
+namespace {
+
+bool ok(const std::string& json) {
+  return json.find("\"ok\":true") != std::string::npos;
+}
+
+bool has(const std::string& json, const std::string& part) {
+  return json.find(part) != std::string::npos;
+}
+
+struct fixture {
+  process_cluster cluster{3,
+                          {"--dkv.partitions=16", "--dkv.n=3", "--dkv.r=2",
+                           "--dkv.w=2", "--dkv.request-timeout=1s",
+                           "--dkv.connect-retry=200ms",
+                           "--dkv.log-level=info"}};
+
+  fixture() {
+    for (size_t i = 1; i <= 3; ++i)
+      CAF_REQUIRE(cluster.start(i));
+    for (size_t i = 1; i <= 3; ++i)
+      CAF_REQUIRE(has(cluster.await(i, "status", "\"ring\":\"ready\""),
+                      "\"ring\":\"ready\""));
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(three_node_tests, fixture)
+
+CAF_TEST(quorum reads and writes survive a killed and restarted node) {
+  auto put = cluster.console(1, "put k1 v1");
+  CAF_CHECK(ok(put));
+  CAF_CHECK(!json_string_field(put, "context").empty());
+  CAF_CHECK(has(cluster.console(2, "get k1"), "\"values\":[\"v1\"]"));
+  CAF_CHECK(has(cluster.console(3, "get missing"), "\"values\":[]"));
+  // Every node names the same three primaries for a key.
+  auto pref = cluster.console(1, "preflist k1");
+  CAF_CHECK(has(pref, "node1") && has(pref, "node2") && has(pref, "node3"));
+  CAF_CHECK_EQUAL(pref.substr(pref.find("\"partition\"")),
+                  cluster.console(3, "preflist k1")
+                    .substr(pref.find("\"partition\"")));
+  // Node 3 dies: W=2 and R=2 still hold.
+  cluster.kill(3);
+  CAF_CHECK(ok(cluster.console(1, "put k2 v2")));
+  CAF_CHECK(has(cluster.console(2, "get k2"), "\"values\":[\"v2\"]"));
+  CAF_CHECK(has(cluster.console(1, "get k1"), "\"values\":[\"v1\"]"));
+  // W=3 cannot be met without node 3: a clear error, not a hang.
+  auto strict = cluster.console(1, "put k4 v4 --w=3");
+  CAF_CHECK(has(strict, "\"ok\":false"));
+  CAF_CHECK(has(strict, "quorum_unavailable"));
+  // Node 3 comes back with its data; with node 1 gone, reads need it.
+  CAF_REQUIRE(cluster.start(3));
+  auto node3_up = "\"name\":\"node3\",\"address\":\"127.0.0.1:"
+                  + std::to_string(cluster.port(3)) + "\",\"status\":\"up\"";
+  CAF_CHECK(has(cluster.await(2, "members", node3_up), node3_up));
+  cluster.await(1, "put k5 v5 --w=3", "\"ok\":true");
+  cluster.kill(1);
+  CAF_CHECK(has(cluster.await(2, "get k1", "\"values\":[\"v1\"]"),
+                "\"values\":[\"v1\"]"));
+}
+
+CAF_TEST(concurrent writes become siblings and the merged context resolves) {
+  auto first = cluster.console(1, "get hot");
+  CAF_REQUIRE(ok(first));
+  auto ctx = json_string_field(first, "context");
+  auto with_ctx = ctx.empty() ? std::string{} : " --context=" + ctx;
+  CAF_CHECK(ok(cluster.console(1, "put hot a" + with_ctx)));
+  CAF_CHECK(ok(cluster.console(2, "put hot b" + with_ctx)));
+  auto both = cluster.console(3, "get hot --r=3");
+  CAF_CHECK(has(both, "\"a\"") && has(both, "\"b\""));
+  auto merged = json_string_field(both, "context");
+  CAF_REQUIRE(!merged.empty());
+  CAF_CHECK(ok(cluster.console(2, "put hot c --context=" + merged)));
+  CAF_CHECK(has(cluster.console(1, "get hot --r=3"), "\"values\":[\"c\"]"));
+}
+
+CAF_TEST(bad input gets a clear error) {
+  auto huge_r = cluster.console(1, "get k --r=4");
+  CAF_CHECK(has(huge_r, "invalid_argument"));
+  auto bad_ctx = cluster.console(1, "put k v --context=%%%");
+  CAF_CHECK(has(bad_ctx, "invalid_argument"));
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
