@@ -208,7 +208,7 @@ std::vector<replica_target> primaries(router_ptr self, uint32_t partition) {
   std::vector<replica_target> result;
   for (auto& name :
        detail::preference_list(st.owners, partition, st.settings().n)) {
-    replica_target t{name, nullptr};
+    replica_target t{name, vnode_actor{}};
     if (name == st.settings().name) {
       t.handle = vnode_for(self, partition);
     } else if (auto i = st.member_addrs.find(name);
@@ -266,9 +266,9 @@ caf::error check_ring(router_ptr self) {
 // -- writes -------------------------------------------------------------------
 
 template <class Reply>
-Reply make_write_reply(const object& stored) {
+Reply make_write_reply(const object& stored, replica_id coordinator) {
   Reply reply;
-  reply.context = encode_context(context_of(stored));
+  reply.context = encode_context(written_context(stored, coordinator));
   return reply;
 }
 
@@ -339,9 +339,10 @@ caf::result<Reply> handle_write(router_ptr self, Request& req,
     cfg.write.value = *value;
   cfg.write.sync = st.settings().durability == sync_policy::one;
   st.count(value ? "puts.coordinated" : "dels.coordinated");
-  cfg.finish = [rp](caf::expected<object> result) mutable {
+  cfg.finish = [rp, me = st.cfg.incarnation](
+                 caf::expected<object> result) mutable {
     if (result)
-      rp.deliver(make_write_reply<Reply>(*result));
+      rp.deliver(make_write_reply<Reply>(*result, me));
     else
       rp.deliver(std::move(result.error()));
   };

@@ -91,6 +91,11 @@ struct write_request {
 object apply_write(const object& stored, const write_request& req,
                    dot* new_dot = nullptr);
 
+/// The context a put returns: the clock of the newest sibling written by
+/// `coordinator` (what the client saw plus its own write, and nothing else:
+/// a concurrent sibling it never saw stays uncovered).
+version_vector written_context(const object& obj, replica_id coordinator);
+
 /// The values a get returns: every non-tombstone sibling's value, in sibling
 /// order. Empty if there are none (not found or deleted).
 std::vector<std::string> live_values(const object& obj);

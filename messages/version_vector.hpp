@@ -44,24 +44,6 @@ typename Inspector::result_type inspect(Inspector& f, clock_entry& x) {
            x.timestamp_ms);
 }
 
-/// A version vector: entries sorted by `id`, at most one per id, no zero
-/// counters.
-struct version_vector {
-  std::vector<clock_entry> entries;
-
-  friend bool operator==(const version_vector& x, const version_vector& y) {
-    return x.entries == y.entries;
-  }
-  friend bool operator!=(const version_vector& x, const version_vector& y) {
-    return !(x == y);
-  }
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, version_vector& x) {
-  return f(caf::meta::type_name("version_vector"), x.entries);
-}
-
 /// One write event.
 struct dot {
   replica_id id = 0;
@@ -81,6 +63,33 @@ typename Inspector::result_type inspect(Inspector& f, dot& x) {
   return f(caf::meta::type_name("dot"), x.id, x.counter);
 }
 
+/// A causal context: the events seen, as contiguous counters per id plus
+/// isolated dots beyond them (a "dot cloud"). The cloud keeps contexts exact:
+/// a client that saw write (r, 5) but not the concurrent (r, 4) holds
+/// {r: 3} + {(r, 5)}, which does not cover (r, 4). Without it, a client
+/// reusing the context its put returned would silently supersede a
+/// concurrent sibling it never saw.
+/// Invariants: entries sorted by id, one per id, no zero counters; `extra`
+/// sorted, unique, every dot beyond its id's counter + 1.
+struct version_vector {
+  std::vector<clock_entry> entries;
+  std::vector<dot> extra;
+
+  friend bool operator==(const version_vector& x, const version_vector& y);
+  friend bool operator!=(const version_vector& x, const version_vector& y) {
+    return !(x == y);
+  }
+};
+
+inline bool operator==(const version_vector& x, const version_vector& y) {
+  return x.entries == y.entries && x.extra == y.extra;
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, version_vector& x) {
+  return f(caf::meta::type_name("version_vector"), x.entries, x.extra);
+}
+
 /// Causal relation of two version vectors.
 enum class causal_order { before, after, equal, concurrent };
 
@@ -91,8 +100,11 @@ constexpr size_t default_max_clock_entries = 10;
 
 // -- operations on version vectors (version_vector.cpp) ----------------------
 
-/// The counter of `id` in `vv`, 0 if absent.
+/// The contiguous counter of `id` in `vv`, 0 if absent.
 uint64_t counter_of(const version_vector& vv, replica_id id);
+
+/// The highest counter of `id` seen at all (contiguous or in the cloud).
+uint64_t max_counter_of(const version_vector& vv, replica_id id);
 
 /// True iff `vv` has seen the event `d`.
 bool covers(const version_vector& vv, const dot& d);

@@ -46,8 +46,15 @@ std::string node_config::to_settings(node_settings& out) const {
     if (auto section = caf::get_if<caf::settings>(&i->second)) {
       for (auto& kvp : *section) {
         auto key = std::string{kvp.first};
-        if (custom_options_.qualified_name_lookup("dkv." + key) == nullptr)
+        auto opt = custom_options_.qualified_name_lookup("dkv." + key);
+        if (opt == nullptr)
           return "dkv." + key + ": unknown setting";
+        // CAF 0.17 skips a value of the wrong type and keeps the default.
+        if (auto err = opt->check(kvp.second))
+          return "dkv." + key + ": '" + caf::to_string(kvp.second)
+                 + "' is not a valid "
+                 + std::string(opt->type_name().begin(),
+                               opt->type_name().end());
       }
     }
   }

@@ -22,7 +22,7 @@ struct fixture : test_coordinator_fixture<dkv_config> {
   }
 
   fake_vnode_state& state_of(size_t i) {
-    return deref<caf::stateful_actor<fake_vnode_state>>(replicas[i]).state;
+    return deref<fake_vnode_actor::stateful_base<fake_vnode_state>>(replicas[i]).state;
   }
 
   /// Stores a version written by replica `writer` into replica `i`.
@@ -57,7 +57,7 @@ struct fixture : test_coordinator_fixture<dkv_config> {
 
 CAF_TEST_FIXTURE_SCOPE(get_coordinator_tests, fixture)
 
-CAF_TEST(a missing key is an empty answer, not an error) {
+CAF_TEST(a missing key is an empty answer and not an error) {
   make_replicas({fake_mode::normal, fake_mode::normal, fake_mode::normal});
   get("nope", 2);
   run();
@@ -102,7 +102,7 @@ CAF_TEST(too few replies fail with quorum_unavailable) {
 CAF_TEST(late replies count until the timeout) {
   make_replicas({fake_mode::normal, fake_mode::silent, fake_mode::silent});
   get("k", 2);
-  run();
+  sched.run(); // every message, but no timeout yet
   CAF_CHECK(!outcome.has_value());
   trigger_timeouts();
   run();

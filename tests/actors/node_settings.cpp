@@ -21,7 +21,7 @@ bool names(const std::string& error, const std::string& setting) {
 
 } // namespace
 
-CAF_TEST(defaults with a name, port and directory are valid) {
+CAF_TEST(defaults with a name and port and directory are valid) {
   CAF_CHECK_EQUAL(validate(valid()), "");
 }
 

@@ -38,7 +38,7 @@ struct fixture : test_coordinator_fixture<dkv_config> {
   }
 
   fake_vnode_state& state_of(size_t i) {
-    return deref<caf::stateful_actor<fake_vnode_state>>(replicas[i]).state;
+    return deref<fake_vnode_actor::stateful_base<fake_vnode_state>>(replicas[i]).state;
   }
 
   dkv_errc error_code() {
@@ -84,7 +84,7 @@ CAF_TEST(too few acks fail with quorum_unavailable) {
 CAF_TEST(silent replicas fail the put at the timeout) {
   make_replicas({fake_mode::normal, fake_mode::silent, fake_mode::silent});
   put("k", "v1", 2);
-  run();
+  sched.run(); // every message, but no timeout yet
   CAF_CHECK(!outcome.has_value());
   trigger_timeouts();
   run();
@@ -99,7 +99,7 @@ CAF_TEST(w of one succeeds with the local write alone) {
   CAF_CHECK(*outcome);
 }
 
-CAF_TEST(a local storage failure is the client's error) {
+CAF_TEST(a local storage failure is the error the client sees) {
   make_replicas({fake_mode::fail, fake_mode::normal, fake_mode::normal});
   put("k", "v1", 1);
   run();

@@ -1,0 +1,671 @@
+// The Berkeley DB engine: one transactional environment per node, one BTREE
+// database file per partition ("p-00017.db") and one for metadata
+// ("meta.db"); the layout is frozen in FORMAT.md. No exception crosses this
+// file's API: every handle is built with DB_CXX_NO_EXCEPTIONS and every
+// return code is mapped to a status.
+//
+// DB_THREAD: the vnode owns the engine, but folds (handoff, Merkle trees)
+// may run from other actors, hence other threads, at the same time. Free-
+// threaded handles cost one malloc per read (DB_DBT_REALLOC), measured by
+// bench/bdb_bench.cpp; the shared mutex only guards the handle map.
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <optional>
+#include <shared_mutex>
+
+#include <db_cxx.h>
+
+#include "storage/storage_engine.hpp"
+
+namespace dkv::storage {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* meta_file = "meta.db";
+constexpr const char* lock_file = "LOCK";
+constexpr const char* format_key = "storage.format";
+constexpr const char* format_version = "1";
+
+/// Retries of an operation that lost a deadlock; more would only hide a bug.
+constexpr int max_deadlock_retries = 16;
+
+/// A fold reads at most this many records (or bytes) per short transaction:
+/// enough to amortise the transaction, little enough not to hold 256 values
+/// of 1 MiB in memory or block writers for long.
+constexpr size_t fold_batch_records = 256;
+constexpr size_t fold_batch_bytes = 4 * 1024 * 1024;
+
+/// Log files of 10 MiB (Berkeley DB's default, pinned here). A checkpoint
+/// after about 8 MiB of log lets DB_LOG_AUTO_REMOVE delete all but the
+/// last one or two files, and bounds recovery time after a crash.
+constexpr u_int32_t log_file_bytes = 10 * 1024 * 1024;
+constexpr uint64_t checkpoint_bytes = 8 * 1024 * 1024;
+
+/// Estimated log overhead of one write beyond its key and record.
+constexpr uint64_t log_overhead_bytes = 64;
+
+/// What Berkeley DB reported in this thread during the current operation
+/// (a write(2) failing deep inside, a corrupt log, ...): its return code
+/// alone often hides the cause, e.g. a full disk surfaces as ENOMEM when
+/// dirty cache pages cannot be written out.
+thread_local std::string bdb_messages;
+
+/// Bounds the messages kept per operation.
+constexpr size_t max_bdb_messages_bytes = 512;
+
+void on_bdb_error(const DbEnv*, const char*, const char* msg) {
+  if (bdb_messages.size() >= max_bdb_messages_bytes)
+    return;
+  if (!bdb_messages.empty())
+    bdb_messages += "; ";
+  bdb_messages += msg;
+}
+
+bool mentions(const std::string& messages, int err) {
+  return messages.find(std::strerror(err)) != std::string::npos;
+}
+
+std::string partition_file(partition_id p) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "p-%05u.db", static_cast<unsigned>(p));
+  return buf;
+}
+
+/// Inverse of partition_file; only canonical names count.
+std::optional<partition_id> parse_partition_file(const std::string& name) {
+  constexpr size_t prefix = 2; // "p-"
+  constexpr size_t suffix = 3; // ".db"
+  if (name.size() < prefix + 5 + suffix || name.size() > prefix + 10 + suffix
+      || name.compare(0, prefix, "p-") != 0
+      || name.compare(name.size() - suffix, suffix, ".db") != 0)
+    return std::nullopt;
+  uint64_t p = 0;
+  for (size_t i = prefix; i < name.size() - suffix; ++i) {
+    if (name[i] < '0' || name[i] > '9')
+      return std::nullopt;
+    p = p * 10 + static_cast<uint64_t>(name[i] - '0');
+  }
+  if (p > std::numeric_limits<partition_id>::max()
+      || partition_file(static_cast<partition_id>(p)) != name)
+    return std::nullopt;
+  return static_cast<partition_id>(p);
+}
+
+bool is_deadlock(int ret) {
+  return ret == DB_LOCK_DEADLOCK || ret == DB_LOCK_NOTGRANTED;
+}
+
+/// Maps a Berkeley DB return code; `what` names the operation and the file.
+status failure(int ret, const std::string& what) {
+  if (ret == DB_NOTFOUND)
+    return {status_code::not_found, {}};
+  std::string msg = what + ": " + db_strerror(ret);
+  std::string details;
+  details.swap(bdb_messages);
+  if (!details.empty())
+    msg += " (" + details + ")";
+  if (ret == ENOSPC || ret == EDQUOT || mentions(details, ENOSPC)
+      || mentions(details, EDQUOT))
+    return {status_code::no_space, msg};
+  if (ret == DB_CHKSUM_FAIL)
+    return {status_code::corruption, msg};
+  if (ret == DB_RUNRECOVERY)
+    msg += "; the environment is unusable until the node restarts";
+  return {status_code::io_error, msg};
+}
+
+status failure_if(int ret, const std::string& what) {
+  return ret == 0 ? status{} : failure(ret, what);
+}
+
+/// A Dbt for results: with DB_THREAD, Berkeley DB must allocate them; this
+/// reuses one buffer across calls and frees it.
+class result_dbt {
+public:
+  result_dbt() {
+    dbt_.set_flags(DB_DBT_REALLOC);
+  }
+
+  ~result_dbt() {
+    std::free(dbt_.get_data());
+  }
+
+  result_dbt(const result_dbt&) = delete;
+  result_dbt& operator=(const result_dbt&) = delete;
+
+  Dbt* get() {
+    return &dbt_;
+  }
+
+  std::string str() const {
+    return {static_cast<const char*>(dbt_.get_data()), dbt_.get_size()};
+  }
+
+  /// Sets the content (the input of DB_SET_RANGE, which also writes it).
+  void assign(const std::string& x) {
+    auto buf = std::realloc(dbt_.get_data(), std::max<size_t>(x.size(), 1));
+    if (!buf)
+      throw std::bad_alloc{};
+    std::memcpy(buf, x.data(), x.size());
+    dbt_.set_data(buf);
+    dbt_.set_size(static_cast<u_int32_t>(x.size()));
+  }
+
+private:
+  Dbt dbt_;
+};
+
+/// An input-only Dbt over a string (Berkeley DB does not write through it).
+Dbt view(const std::string& x) {
+  return Dbt{const_cast<char*>(x.data()), static_cast<u_int32_t>(x.size())};
+}
+
+struct db_closer {
+  void operator()(Db* db) const {
+    // Required even after a failed open; flushes the file after a good one.
+    db->close(0);
+    delete db;
+  }
+};
+
+using db_ptr = std::unique_ptr<Db, db_closer>;
+
+/// Marks a transaction body that the caller's decide() rejected.
+constexpr int rejected = -1;
+
+class bdb_engine : public storage_engine {
+public:
+  explicit bdb_engine(bdb_options opts)
+    : opts_(std::move(opts)), env_(DB_CXX_NO_EXCEPTIONS) {
+    // nop
+  }
+
+  ~bdb_engine() override {
+    std::unique_lock<std::shared_mutex> guard{mtx_};
+    if (env_open_) {
+      // Makes the next open's recovery short; nothing to report it to.
+      env_.txn_checkpoint(0, 0, 0);
+    }
+    dbs_.clear();
+    meta_.reset();
+    // Required even after a failed open, to release the handle's resources.
+    env_.close(0);
+    if (lock_fd_ >= 0)
+      ::close(lock_fd_); // releases the flock
+  }
+
+  status open() {
+    bdb_messages.clear();
+    if (auto st = prepare_directory(); !st.ok())
+      return st;
+    env_.set_errcall(on_bdb_error);
+    env_.set_lk_detect(DB_LOCK_DEFAULT);
+    constexpr size_t gb = 1024 * 1024 * 1024;
+    env_.set_cachesize(static_cast<u_int32_t>(opts_.cache_bytes / gb),
+                       static_cast<u_int32_t>(opts_.cache_bytes % gb), 1);
+    env_.set_lg_max(log_file_bytes);
+    // DB_PRIVATE: the regions (cache, locks, log buffer) live in this
+    // process's memory, not in mmapped __db.* files on the data disk, where
+    // a full disk turns a touch of a sparse region page into SIGBUS. The
+    // LOCK file already makes this process the directory's only user.
+    u_int32_t flags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOG | DB_INIT_LOCK
+                      | DB_INIT_MPOOL | DB_RECOVER | DB_THREAD | DB_PRIVATE;
+    if (auto ret = env_.open(dir().c_str(), flags, 0600); ret != 0)
+      return failure(ret, "cannot open the Berkeley DB environment in " + dir());
+    env_open_ = true;
+    if (auto st = set_durability(); !st.ok())
+      return st;
+    if (auto st = open_db(meta_file, meta_); !st.ok())
+      return st;
+    return check_format();
+  }
+
+  status open_partition(partition_id p) override {
+    std::unique_lock<std::shared_mutex> guard{mtx_};
+    if (dbs_.count(p) > 0)
+      return {};
+    db_ptr db;
+    if (auto st = open_db(partition_file(p), db); !st.ok())
+      return st;
+    dbs_.emplace(p, std::move(db));
+    return {};
+  }
+
+  status drop_partition(partition_id p) override {
+    std::unique_lock<std::shared_mutex> guard{mtx_};
+    dbs_.erase(p); // dbremove requires every handle on the file closed
+    auto file = partition_file(p);
+    std::error_code ec;
+    if (!fs::exists(fs::path{dir()} / file, ec))
+      return {};
+    auto what = [&] { return "drop " + where(p); };
+    return in_txn({}, what, 0, [&](DbTxn* txn) {
+      return env_.dbremove(txn, file.c_str(), nullptr, 0);
+    });
+  }
+
+  std::vector<partition_id> partitions() override {
+    std::shared_lock<std::shared_mutex> guard{mtx_};
+    std::vector<partition_id> result;
+    for (auto& kvp : dbs_)
+      result.push_back(kvp.first);
+    std::error_code ec;
+    for (fs::directory_iterator i{dir(), ec}, end; !ec && i != end;
+         i.increment(ec))
+      if (auto p = parse_partition_file(i->path().filename().string()))
+        result.push_back(*p);
+    std::sort(result.begin(), result.end());
+    result.erase(std::unique(result.begin(), result.end()), result.end());
+    return result;
+  }
+
+  status get(partition_id p, const std::string& key,
+             std::string& record) override {
+    std::shared_lock<std::shared_mutex> guard{mtx_};
+    auto db = find(p);
+    if (!db)
+      return no_partition(p);
+    return read(db, key, record, [&] { return "get from " + where(p); });
+  }
+
+  status put(partition_id p, const std::string& key, const std::string& record,
+             write_options opts) override {
+    std::shared_lock<std::shared_mutex> guard{mtx_};
+    auto db = find(p);
+    if (!db)
+      return no_partition(p);
+    auto what = [&] { return "put to " + where(p); };
+    auto size = key.size() + record.size();
+    return in_txn(opts, what, size, [&](DbTxn* txn) {
+      auto k = view(key);
+      auto v = view(record);
+      return db->put(txn, &k, &v, 0);
+    });
+  }
+
+  status erase(partition_id p, const std::string& key,
+               write_options opts) override {
+    std::shared_lock<std::shared_mutex> guard{mtx_};
+    auto db = find(p);
+    if (!db)
+      return no_partition(p);
+    auto what = [&] { return "erase from " + where(p); };
+    return in_txn(opts, what, key.size(), [&](DbTxn* txn) {
+      auto k = view(key);
+      auto ret = db->del(txn, &k, 0);
+      return ret == DB_NOTFOUND ? 0 : ret;
+    });
+  }
+
+  status update(partition_id p, const std::string& key,
+                const update_fn& decide, write_options opts) override {
+    std::shared_lock<std::shared_mutex> guard{mtx_};
+    auto db = find(p);
+    if (!db)
+      return no_partition(p);
+    status verdict;
+    size_t written = 0;
+    auto what = [&] { return "update in " + where(p); };
+    auto st = in_txn(opts, what, key.size(), [&](DbTxn* txn) -> int {
+      auto k = view(key);
+      result_dbt current;
+      // DB_RMW takes the write lock at once: two updaters of one key cannot
+      // both read it and then deadlock upgrading their read locks.
+      auto ret = db->get(txn, &k, current.get(), DB_RMW);
+      if (ret != 0 && ret != DB_NOTFOUND)
+        return ret;
+      std::optional<std::string> old;
+      if (ret == 0)
+        old = current.str();
+      std::optional<std::string> replacement;
+      verdict = decide(old, replacement);
+      if (!verdict.ok())
+        return rejected;
+      if (!replacement)
+        return 0;
+      written = replacement->size();
+      auto v = view(*replacement);
+      return db->put(txn, &k, &v, 0);
+    }, &written);
+    return verdict.ok() ? st : verdict;
+  }
+
+  status fold(partition_id p, const fold_fn& visit) override {
+    std::optional<std::string> resume;
+    for (;;) {
+      std::vector<std::pair<std::string, std::string>> batch;
+      bool done = false;
+      {
+        std::shared_lock<std::shared_mutex> guard{mtx_};
+        auto db = find(p);
+        if (!db)
+          return no_partition(p);
+        auto st = read_batch(db, p, resume, batch, done);
+        if (!st.ok())
+          return st;
+      }
+      // Visit outside any lock and transaction: the visitor may write.
+      for (auto& [key, record] : batch)
+        if (!visit(key, record))
+          return {};
+      if (done)
+        return {};
+      resume = std::move(batch.back().first);
+    }
+  }
+
+  status get_meta(const std::string& key, std::string& value) override {
+    std::shared_lock<std::shared_mutex> guard{mtx_};
+    return read(meta_.get(), key, value, [&] { return meta_path("get from"); });
+  }
+
+  status put_meta(const std::string& key, const std::string& value) override {
+    std::shared_lock<std::shared_mutex> guard{mtx_};
+    write_options opts;
+    opts.force_sync = true; // metadata is small and rare: always durable
+    return write_meta(key, value, opts);
+  }
+
+  status sync() override {
+    std::shared_lock<std::shared_mutex> guard{mtx_};
+    if (auto ret = env_.log_flush(nullptr); ret != 0)
+      return failure(ret, "flush the log in " + dir());
+    log_bytes_ = 0;
+    return failure_if(env_.txn_checkpoint(0, 0, 0), "checkpoint in " + dir());
+  }
+
+private:
+  const std::string& dir() const {
+    return opts_.directory;
+  }
+
+  std::string where(partition_id p) const {
+    return "partition " + std::to_string(p) + " (" + dir() + "/"
+           + partition_file(p) + ")";
+  }
+
+  /// Creates the directory, refuses a DB_CONFIG, and takes the LOCK file.
+  status prepare_directory() {
+    std::error_code ec;
+    fs::create_directories(dir(), ec);
+    if (ec)
+      return {status_code::io_error,
+              "cannot create the data directory " + dir() + ": "
+                + ec.message()};
+    if (!fs::is_directory(dir(), ec))
+      return {status_code::io_error,
+              "the data directory " + dir() + " is not a directory"};
+    // Berkeley DB always reads DB_CONFIG at open, and some of its settings
+    // cannot be undone afterwards (DB_LOG_IN_MEMORY, set_lg_dir,
+    // set_data_dir): a stray file could silently make commits volatile or
+    // move the log. dkv configures everything itself, so refuse.
+    auto config = fs::path{dir()} / "DB_CONFIG";
+    if (fs::exists(config, ec) || ec)
+      return {status_code::io_error,
+              config.string()
+                + " exists: dkv sets every Berkeley DB option itself and "
+                  "will not let a DB_CONFIG change durability or file "
+                  "locations; remove the file"};
+    // DB_RECOVER in a second process would destroy the regions of the
+    // first, live one: one process per data directory, enforced.
+    auto lock = (fs::path{dir()} / lock_file).string();
+    lock_fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock_fd_ < 0)
+      return {errno == ENOSPC || errno == EDQUOT ? status_code::no_space
+                                                 : status_code::io_error,
+              "cannot create " + lock + " (is the data directory writable?): "
+                + std::strerror(errno)};
+    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0)
+      return {status_code::io_error,
+              "the data directory " + dir()
+                + " is in use by another dkv engine (" + lock
+                + " is locked): " + std::strerror(errno)};
+    return {};
+  }
+
+  /// Sets the commit flags after open, whatever the defaults, and checks
+  /// that they took: durability is the one setting that must not drift.
+  status set_durability() {
+    bool no_sync = opts_.default_mode == durability::write_no_sync;
+    // DB_TXN_NOSYNC would lose acknowledged commits on kill -9;
+    // DB_TXN_WRITE_NOSYNC hands each commit to the OS and does not.
+    int ret = env_.set_flags(DB_TXN_NOSYNC, 0);
+    if (ret == 0)
+      ret = env_.set_flags(DB_TXN_WRITE_NOSYNC, no_sync ? 1 : 0);
+    if (ret == 0)
+      ret = env_.log_set_config(DB_LOG_AUTO_REMOVE, 1);
+    if (ret != 0)
+      return failure(ret, "cannot configure the environment in " + dir());
+    u_int32_t flags = 0;
+    int in_memory = 0;
+    int auto_remove = 0;
+    env_.get_flags(&flags);
+    env_.log_get_config(DB_LOG_IN_MEMORY, &in_memory);
+    env_.log_get_config(DB_LOG_AUTO_REMOVE, &auto_remove);
+    if ((flags & DB_TXN_NOSYNC) != 0
+        || ((flags & DB_TXN_WRITE_NOSYNC) != 0) != no_sync || in_memory != 0
+        || auto_remove == 0)
+      return {status_code::io_error,
+              "the environment in " + dir()
+                + " does not hold the requested durability settings"};
+    return {};
+  }
+
+  /// Records the format version in a new directory; refuses another one.
+  status check_format() {
+    std::string found;
+    auto st = read(meta_.get(), format_key, found,
+                   [&] { return meta_path("get from"); });
+    if (st.not_found()) {
+      write_options opts;
+      opts.force_sync = true;
+      return write_meta(format_key, format_version, opts);
+    }
+    if (!st.ok())
+      return st;
+    if (found != format_version)
+      return {status_code::io_error,
+              "the data directory " + dir() + " has storage format '" + found
+                + "', this build reads format " + format_version};
+    return {};
+  }
+
+  status open_db(const std::string& file, db_ptr& out) {
+    db_ptr db{new Db(&env_, DB_CXX_NO_EXCEPTIONS)};
+    // Page checksums: a torn or rotted page is an error, not garbage data.
+    db->set_flags(DB_CHKSUM);
+    auto ret = db->open(nullptr, file.c_str(), nullptr, DB_BTREE,
+                        DB_CREATE | DB_AUTO_COMMIT | DB_THREAD, 0600);
+    if (ret != 0)
+      return failure(ret, "cannot open " + dir() + "/" + file);
+    out = std::move(db);
+    return {};
+  }
+
+  status write_meta(const std::string& key, const std::string& value,
+                    write_options opts) {
+    auto what = [&] { return meta_path("put to"); };
+    return in_txn(opts, what, key.size() + value.size(), [&](DbTxn* txn) {
+      auto k = view(key);
+      auto v = view(value);
+      return meta_->put(txn, &k, &v, 0);
+    });
+  }
+
+  Db* find(partition_id p) {
+    auto i = dbs_.find(p);
+    return i == dbs_.end() ? nullptr : i->second.get();
+  }
+
+  static status no_partition(partition_id p) {
+    return {status_code::no_partition,
+            "partition " + std::to_string(p) + " is not open"};
+  }
+
+  std::string meta_path(const char* op) const {
+    return std::string{op} + " " + dir() + "/" + meta_file;
+  }
+
+  /// `what()` describes the operation, built only on failure.
+  template <class What>
+  status read(Db* db, const std::string& key, std::string& value,
+              What what) {
+    bdb_messages.clear();
+    auto k = view(key);
+    result_dbt data;
+    int ret = 0;
+    for (int attempt = 0; attempt <= max_deadlock_retries; ++attempt) {
+      ret = db->get(nullptr, &k, data.get(), 0);
+      if (!is_deadlock(ret))
+        break;
+    }
+    if (ret == 0) {
+      value = data.str();
+      return {};
+    }
+    return failure(ret, what());
+  }
+
+  /// Runs `body` in a transaction, committing on 0 and retrying deadlocks.
+  /// `bytes` estimates the log volume (for checkpoints); `extra` adds what
+  /// the body decided to write.
+  template <class What, class F>
+  status in_txn(write_options opts, What what, size_t bytes, F body,
+                const size_t* extra = nullptr) {
+    bdb_messages.clear();
+    for (int attempt = 0;; ++attempt) {
+      DbTxn* txn = nullptr;
+      if (auto ret = env_.txn_begin(nullptr, &txn, 0); ret != 0)
+        return failure(ret, what() + ": begin a transaction");
+      int ret = 0;
+      try {
+        ret = body(txn);
+      } catch (...) {
+        // The caller's decide() threw: release the locks, then let the
+        // caller see its own exception.
+        txn->abort();
+        throw;
+      }
+      if (ret == 0) {
+        // A failed commit aborts the transaction itself.
+        ret = txn->commit(opts.force_sync ? DB_TXN_SYNC : 0);
+        if (ret != 0)
+          return failure(ret, what() + ": commit");
+        wrote(bytes + (extra ? *extra : 0));
+        return {};
+      }
+      txn->abort();
+      if (ret == rejected)
+        return {}; // the caller reports its own verdict
+      if (!is_deadlock(ret) || attempt == max_deadlock_retries)
+        return failure(ret, what());
+    }
+  }
+
+  /// Checkpoints after enough log so that old log files can go away.
+  void wrote(size_t bytes) {
+    auto total = log_bytes_.fetch_add(bytes + log_overhead_bytes)
+                 + bytes + log_overhead_bytes;
+    if (total < checkpoint_bytes)
+      return;
+    // One thread checkpoints; a failure (say, a full disk) only delays log
+    // removal and is retried after the next writes, the commit stands.
+    if (log_bytes_.exchange(0) >= checkpoint_bytes)
+      env_.txn_checkpoint(0, 0, 0);
+  }
+
+  status read_batch(Db* db, partition_id p,
+                    const std::optional<std::string>& resume,
+                    std::vector<std::pair<std::string, std::string>>& out,
+                    bool& done) {
+    bdb_messages.clear();
+    for (int attempt = 0;; ++attempt) {
+      out.clear();
+      auto ret = try_read_batch(db, resume, out, done);
+      if (ret == 0)
+        return {};
+      if (!is_deadlock(ret) || attempt == max_deadlock_retries)
+        return failure(ret, "fold over " + where(p));
+    }
+  }
+
+  int try_read_batch(Db* db, const std::optional<std::string>& resume,
+                     std::vector<std::pair<std::string, std::string>>& out,
+                     bool& done) {
+    DbTxn* txn = nullptr;
+    if (auto ret = env_.txn_begin(nullptr, &txn, DB_READ_COMMITTED); ret != 0)
+      return ret;
+    Dbc* cursor = nullptr;
+    if (auto ret = db->cursor(txn, &cursor, 0); ret != 0) {
+      txn->abort();
+      return ret;
+    }
+    result_dbt key;
+    result_dbt data;
+    int ret = 0;
+    if (!resume) {
+      ret = cursor->get(key.get(), data.get(), DB_FIRST);
+    } else {
+      key.assign(*resume);
+      ret = cursor->get(key.get(), data.get(), DB_SET_RANGE);
+      if (ret == 0 && key.str() == *resume)
+        ret = cursor->get(key.get(), data.get(), DB_NEXT);
+    }
+    size_t bytes = 0;
+    while (ret == 0) {
+      out.emplace_back(key.str(), data.str());
+      bytes += out.back().first.size() + out.back().second.size();
+      if (out.size() >= fold_batch_records || bytes >= fold_batch_bytes)
+        break;
+      ret = cursor->get(key.get(), data.get(), DB_NEXT);
+    }
+    cursor->close();
+    if (ret != 0 && ret != DB_NOTFOUND) {
+      txn->abort();
+      return ret;
+    }
+    done = ret == DB_NOTFOUND;
+    return txn->commit(0);
+  }
+
+  bdb_options opts_;
+  DbEnv env_;
+  bool env_open_ = false;
+  int lock_fd_ = -1;
+  std::atomic<uint64_t> log_bytes_{0};
+  std::shared_mutex mtx_;
+  std::map<partition_id, db_ptr> dbs_;
+  db_ptr meta_;
+};
+
+} // namespace
+
+std::unique_ptr<storage_engine> open_bdb_engine(const bdb_options& opts,
+                                                status& err) {
+  auto engine = std::make_unique<bdb_engine>(opts);
+  if (auto st = engine->open(); !st.ok()) {
+    err = st;
+    return nullptr;
+  }
+  err = {};
+  return engine;
+}
+
+} // namespace dkv::storage
