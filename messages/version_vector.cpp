@@ -291,6 +291,8 @@ std::optional<std::string> unbase64url(const std::string& in) {
 } // namespace
 
 std::string encode_context(const version_vector& vv) {
+  if (vv.entries.empty() && vv.extra.empty())
+    return {}; // "seen nothing" reads naturally as no context at all
   std::string raw;
   raw.push_back(static_cast<char>(context_format));
   size_t count = 0;
