@@ -46,11 +46,32 @@ std::map<std::string, size_t> targets(const owner_list& owners,
   return result;
 }
 
-/// A fresh ring: fill positions in order, each with the member that still
-/// needs the most partitions among those not owning one of the previous N-1
-/// positions (nor, near the end, one of the first positions it wraps to).
-owner_list fresh(const owner_list& members, uint32_t q, uint32_t n,
-                 std::map<std::string, size_t> need) {
+/// A fresh ring where every window is distinct (REQUIRES: feasible). Walk
+/// the member list m = ceil(Q/S) times (m*S steps) and skip d = m*S - Q
+/// steps: skip k lands in round floor(k*m/d) on member k, so no member is
+/// skipped twice (balance: counts m or m-1) and the skips of one round form
+/// one cluster of at most ceil(d/m) <= S-N members. N consecutive owners
+/// then span at most N + (S-N) = S steps of the walk, so they are distinct.
+owner_list distinct_layout(const owner_list& members, uint32_t q) {
+  auto s = static_cast<uint32_t>(members.size());
+  uint32_t m = (q + s - 1) / s;
+  uint32_t d = m * s - q;
+  std::vector<bool> skipped(static_cast<size_t>(m) * s, false);
+  for (uint32_t k = 0; k < d; ++k)
+    skipped[static_cast<size_t>(k) * m / d * s + k] = true;
+  owner_list owners;
+  owners.reserve(q);
+  for (size_t t = 0; t < skipped.size(); ++t)
+    if (!skipped[t])
+      owners.push_back(members[t % s]);
+  return owners;
+}
+
+/// A fresh ring when distinct windows are out of reach: fill positions in
+/// order with the member that still needs the most partitions, preferring
+/// one that adds no repeated owner to a window.
+owner_list greedy_layout(const owner_list& members, uint32_t q, uint32_t n,
+                         std::map<std::string, size_t> need) {
   owner_list owners(q);
   std::map<std::string, int64_t> last_used;
   for (auto& m : members)
@@ -81,6 +102,14 @@ owner_list fresh(const owner_list& members, uint32_t q, uint32_t n,
     last_used[*best] = p;
   }
   return owners;
+}
+
+owner_list fresh(const owner_list& members, uint32_t q, uint32_t n,
+                 const std::map<std::string, size_t>& need) {
+  auto s = static_cast<uint32_t>(members.size());
+  if (distinct_windows_feasible(q, s, n))
+    return distinct_layout(members, q);
+  return greedy_layout(members, q, n, need);
 }
 
 /// Moves partitions from members over their target (or from departed
@@ -205,9 +234,13 @@ std::vector<std::string> claim(const std::vector<std::string>& previous,
     rebalance(owners, members, n, target);
   // Repair only where a conflict-free ring exists: elsewhere swaps cannot
   // reach zero and would only move data.
-  if (distinct_windows_feasible(q, static_cast<uint32_t>(members.size()), n)
-      && window_violations(owners, n) > 0)
-    repair(owners, n);
+  auto s = static_cast<uint32_t>(members.size());
+  if (!distinct_windows_feasible(q, s, n) || window_violations(owners, n) == 0)
+    return owners;
+  // Where swaps get stuck a few windows keep a repeated owner: preference
+  // lists skip repeats, so replicas still land on N distinct nodes, and a
+  // fresh layout would move most of the ring.
+  repair(owners, n);
   return owners;
 }
 
