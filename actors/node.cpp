@@ -8,6 +8,7 @@
 #include "caf/io/all.hpp"
 
 #include "actors/logging.hpp"
+#include "actors/node_supervisor.hpp"
 #include "actors/request_router.hpp"
 #include "messages/errors.hpp"
 
@@ -89,13 +90,22 @@ start_node(caf::actor_system& sys, const node_settings& s, bool publish,
   rcfg.store = std::shared_ptr<storage::object_store>(storage,
                                                       storage->store.get());
   rcfg.incarnation = node.incarnation;
-  node.router = spawn_request_router(sys, std::move(rcfg));
+  supervisor_config scfg;
+  scfg.router = std::move(rcfg);
+  scfg.port = publish ? s.port : 0;
+  node.supervisor = spawn_node_supervisor(sys, std::move(scfg));
+  caf::scoped_actor self{sys};
+  self->request(node.supervisor, caf::infinite, caf::get_atom::value)
+    .receive([&](caf::actor& router) { node.router = router; },
+             [&](caf::error&) {});
+  if (!node.router)
+    return make_error(dkv_errc::unavailable, "the node's supervisor died");
   if (publish) {
     auto port = sys.middleman().publish(caf::actor_cast<node_actor>(
                                           node.router),
                                         s.port, s.host.c_str(), true);
     if (!port) {
-      caf::anon_send_exit(node.router, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(node.supervisor, caf::exit_reason::user_shutdown);
       return make_error(dkv_errc::unavailable,
                         "cannot listen on " + s.address() + ": "
                           + sys.render(port.error()));
@@ -106,8 +116,9 @@ start_node(caf::actor_system& sys, const node_settings& s, bool publish,
 }
 
 void stop_node(caf::actor_system&, running_node& node) {
-  if (node.router)
-    caf::anon_send_exit(node.router, caf::exit_reason::user_shutdown);
+  if (node.supervisor)
+    caf::anon_send_exit(node.supervisor, caf::exit_reason::user_shutdown);
+  node.supervisor = nullptr;
   node.router = nullptr;
 }
 

@@ -25,7 +25,8 @@ struct node_storage {
 };
 
 struct running_node {
-  caf::actor router;
+  caf::actor supervisor; // stop it to stop the node
+  caf::actor router;     // the entry point at start (restarts replace it)
   uint16_t port = 0; // actual port (0 when not published)
   replica_id incarnation = 0;
   std::shared_ptr<node_storage> storage;
@@ -40,7 +41,8 @@ open_node_storage(const node_settings& s);
 caf::expected<replica_id> load_or_create_incarnation(storage::storage_engine&);
 
 /// Validates `s`, opens storage (unless `storage` is given), spawns the
-/// router and, if `publish`, publishes it on s.host:s.port.
+/// node's supervisor and, if `publish`, publishes the router on
+/// s.host:s.port.
 caf::expected<running_node>
 start_node(caf::actor_system& sys, const node_settings& s, bool publish = true,
            std::shared_ptr<node_storage> storage = nullptr);

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <thread>
 
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
@@ -154,10 +155,27 @@ void caf_main(caf::actor_system& sys, const dkv::node_config& cfg) {
             dkv::to_string(settings.durability), node->incarnation);
   log->warn("transport.insecure: plain TCP without authentication; expose "
             "this port only on a trusted network");
-  int received = 0;
-  sigwait(&stop_signals(), &received);
-  log->info("node.stop signal={}", received);
-  dkv::stop_node(sys, *node);
+  // A signal stops the node; so does the supervisor giving up (escalation).
+  auto supervisor = node->supervisor;
+  std::thread signal_waiter{[supervisor, log] {
+    int received = 0;
+    sigwait(&stop_signals(), &received);
+    log->info("node.stop signal={}", received);
+    caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
+  }};
+  signal_waiter.detach();
+  caf::scoped_actor self{sys};
+  self->monitor(supervisor);
+  int exit_code = 0;
+  self->receive([&](caf::down_msg& msg) {
+    if (msg.reason != caf::exit_reason::user_shutdown) {
+      log->critical("node.abort reason=\"{}\"", sys.render(msg.reason));
+      exit_code = 1;
+    }
+  });
+  log->info("node.stopped");
+  if (exit_code != 0)
+    std::_Exit(exit_code);
 }
 
 } // namespace
