@@ -9,27 +9,19 @@
 // threaded handles cost one malloc per read (DB_DBT_REALLOC), measured by
 // bench/bdb_bench.cpp; the shared mutex only guards the handle map.
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <limits>
 #include <map>
-#include <memory>
 #include <mutex>
-#include <new>
 #include <optional>
 #include <shared_mutex>
 
 #include <db_cxx.h>
 
+#include "storage/bdb_support.hpp"
 #include "storage/storage_engine.hpp"
 
 namespace dkv::storage {
@@ -38,8 +30,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* meta_file = "meta.db";
-constexpr const char* lock_file = "LOCK";
+using bdb::db_ptr;
+using bdb::failure;
+using bdb::is_deadlock;
+using bdb::meta_file;
+using bdb::partition_file;
+using bdb::result_dbt;
+using bdb::view;
+
 constexpr const char* format_key = "storage.format";
 constexpr const char* format_version = "1";
 
@@ -60,132 +58,6 @@ constexpr uint64_t checkpoint_bytes = 8 * 1024 * 1024;
 
 /// Estimated log overhead of one write beyond its key and record.
 constexpr uint64_t log_overhead_bytes = 64;
-
-/// What Berkeley DB reported in this thread during the current operation
-/// (a write(2) failing deep inside, a corrupt log, ...): its return code
-/// alone often hides the cause, e.g. a full disk surfaces as ENOMEM when
-/// dirty cache pages cannot be written out.
-thread_local std::string bdb_messages;
-
-/// Bounds the messages kept per operation.
-constexpr size_t max_bdb_messages_bytes = 512;
-
-void on_bdb_error(const DbEnv*, const char*, const char* msg) {
-  if (bdb_messages.size() >= max_bdb_messages_bytes)
-    return;
-  if (!bdb_messages.empty())
-    bdb_messages += "; ";
-  bdb_messages += msg;
-}
-
-bool mentions(const std::string& messages, int err) {
-  return messages.find(std::strerror(err)) != std::string::npos;
-}
-
-std::string partition_file(partition_id p) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "p-%05u.db", static_cast<unsigned>(p));
-  return buf;
-}
-
-/// Inverse of partition_file; only canonical names count.
-std::optional<partition_id> parse_partition_file(const std::string& name) {
-  constexpr size_t prefix = 2; // "p-"
-  constexpr size_t suffix = 3; // ".db"
-  if (name.size() < prefix + 5 + suffix || name.size() > prefix + 10 + suffix
-      || name.compare(0, prefix, "p-") != 0
-      || name.compare(name.size() - suffix, suffix, ".db") != 0)
-    return std::nullopt;
-  uint64_t p = 0;
-  for (size_t i = prefix; i < name.size() - suffix; ++i) {
-    if (name[i] < '0' || name[i] > '9')
-      return std::nullopt;
-    p = p * 10 + static_cast<uint64_t>(name[i] - '0');
-  }
-  if (p > std::numeric_limits<partition_id>::max()
-      || partition_file(static_cast<partition_id>(p)) != name)
-    return std::nullopt;
-  return static_cast<partition_id>(p);
-}
-
-bool is_deadlock(int ret) {
-  return ret == DB_LOCK_DEADLOCK || ret == DB_LOCK_NOTGRANTED;
-}
-
-/// Maps a Berkeley DB return code; `what` names the operation and the file.
-status failure(int ret, const std::string& what) {
-  if (ret == DB_NOTFOUND)
-    return {status_code::not_found, {}};
-  std::string msg = what + ": " + db_strerror(ret);
-  std::string details;
-  details.swap(bdb_messages);
-  if (!details.empty())
-    msg += " (" + details + ")";
-  if (ret == ENOSPC || ret == EDQUOT || mentions(details, ENOSPC)
-      || mentions(details, EDQUOT))
-    return {status_code::no_space, msg};
-  if (ret == DB_CHKSUM_FAIL)
-    return {status_code::corruption, msg};
-  if (ret == DB_RUNRECOVERY)
-    msg += "; the environment is unusable until the node restarts";
-  return {status_code::io_error, msg};
-}
-
-status failure_if(int ret, const std::string& what) {
-  return ret == 0 ? status{} : failure(ret, what);
-}
-
-/// A Dbt for results: with DB_THREAD, Berkeley DB must allocate them; this
-/// reuses one buffer across calls and frees it.
-class result_dbt {
-public:
-  result_dbt() {
-    dbt_.set_flags(DB_DBT_REALLOC);
-  }
-
-  ~result_dbt() {
-    std::free(dbt_.get_data());
-  }
-
-  result_dbt(const result_dbt&) = delete;
-  result_dbt& operator=(const result_dbt&) = delete;
-
-  Dbt* get() {
-    return &dbt_;
-  }
-
-  std::string str() const {
-    return {static_cast<const char*>(dbt_.get_data()), dbt_.get_size()};
-  }
-
-  /// Sets the content (the input of DB_SET_RANGE, which also writes it).
-  void assign(const std::string& x) {
-    auto buf = std::realloc(dbt_.get_data(), std::max<size_t>(x.size(), 1));
-    if (!buf)
-      throw std::bad_alloc{};
-    std::memcpy(buf, x.data(), x.size());
-    dbt_.set_data(buf);
-    dbt_.set_size(static_cast<u_int32_t>(x.size()));
-  }
-
-private:
-  Dbt dbt_;
-};
-
-/// An input-only Dbt over a string (Berkeley DB does not write through it).
-Dbt view(const std::string& x) {
-  return Dbt{const_cast<char*>(x.data()), static_cast<u_int32_t>(x.size())};
-}
-
-struct db_closer {
-  void operator()(Db* db) const {
-    // Required even after a failed open; flushes the file after a good one.
-    db->close(0);
-    delete db;
-  }
-};
-
-using db_ptr = std::unique_ptr<Db, db_closer>;
 
 /// Marks a transaction body that the caller's decide() rejected.
 constexpr int rejected = -1;
@@ -212,10 +84,10 @@ public:
   }
 
   status open() {
-    bdb_messages.clear();
-    if (auto st = prepare_directory(); !st.ok())
+    bdb::clear_messages();
+    if (auto st = bdb::claim_directory(dir(), lock_fd_); !st.ok())
       return st;
-    env_.set_errcall(on_bdb_error);
+    env_.set_errcall(bdb::on_error);
     env_.set_lk_detect(DB_LOCK_DEFAULT);
     constexpr size_t gb = 1024 * 1024 * 1024;
     env_.set_cachesize(static_cast<u_int32_t>(opts_.cache_bytes / gb),
@@ -228,7 +100,8 @@ public:
     u_int32_t flags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOG | DB_INIT_LOCK
                       | DB_INIT_MPOOL | DB_RECOVER | DB_THREAD | DB_PRIVATE;
     if (auto ret = env_.open(dir().c_str(), flags, 0600); ret != 0)
-      return failure(ret, "cannot open the Berkeley DB environment in " + dir());
+      return failure(ret,
+                     "cannot open the Berkeley DB environment in " + dir());
     env_open_ = true;
     if (auto st = set_durability(); !st.ok())
       return st;
@@ -269,7 +142,7 @@ public:
     std::error_code ec;
     for (fs::directory_iterator i{dir(), ec}, end; !ec && i != end;
          i.increment(ec))
-      if (auto p = parse_partition_file(i->path().filename().string()))
+      if (auto p = bdb::parse_partition_file(i->path().filename().string()))
         result.push_back(*p);
     std::sort(result.begin(), result.end());
     result.erase(std::unique(result.begin(), result.end()), result.end());
@@ -314,8 +187,8 @@ public:
     });
   }
 
-  status update(partition_id p, const std::string& key,
-                const update_fn& decide, write_options opts) override {
+  status update(partition_id p, const std::string& key, const update_fn& decide,
+                write_options opts) override {
     std::shared_lock<std::shared_mutex> guard{mtx_};
     auto db = find(p);
     if (!db)
@@ -323,27 +196,30 @@ public:
     status verdict;
     size_t written = 0;
     auto what = [&] { return "update in " + where(p); };
-    auto st = in_txn(opts, what, key.size(), [&](DbTxn* txn) -> int {
-      auto k = view(key);
-      result_dbt current;
-      // DB_RMW takes the write lock at once: two updaters of one key cannot
-      // both read it and then deadlock upgrading their read locks.
-      auto ret = db->get(txn, &k, current.get(), DB_RMW);
-      if (ret != 0 && ret != DB_NOTFOUND)
-        return ret;
-      std::optional<std::string> old;
-      if (ret == 0)
-        old = current.str();
-      std::optional<std::string> replacement;
-      verdict = decide(old, replacement);
-      if (!verdict.ok())
-        return rejected;
-      if (!replacement)
-        return 0;
-      written = replacement->size();
-      auto v = view(*replacement);
-      return db->put(txn, &k, &v, 0);
-    }, &written);
+    auto st = in_txn(
+      opts, what, key.size(),
+      [&](DbTxn* txn) -> int {
+        auto k = view(key);
+        result_dbt current;
+        // DB_RMW takes the write lock at once: two updaters of one key cannot
+        // both read it and then deadlock upgrading their read locks.
+        auto ret = db->get(txn, &k, current.get(), DB_RMW);
+        if (ret != 0 && ret != DB_NOTFOUND)
+          return ret;
+        std::optional<std::string> old;
+        if (ret == 0)
+          old = current.str();
+        std::optional<std::string> replacement;
+        verdict = decide(old, replacement);
+        if (!verdict.ok())
+          return rejected;
+        if (!replacement)
+          return 0;
+        written = replacement->size();
+        auto v = view(*replacement);
+        return db->put(txn, &k, &v, 0);
+      },
+      &written);
     return verdict.ok() ? st : verdict;
   }
 
@@ -388,56 +264,17 @@ public:
     if (auto ret = env_.log_flush(nullptr); ret != 0)
       return failure(ret, "flush the log in " + dir());
     log_bytes_ = 0;
-    return failure_if(env_.txn_checkpoint(0, 0, 0), "checkpoint in " + dir());
+    if (auto ret = env_.txn_checkpoint(0, 0, 0); ret != 0)
+      return failure(ret, "checkpoint in " + dir());
+    return {};
   }
 
 private:
-  const std::string& dir() const {
-    return opts_.directory;
-  }
+  const std::string& dir() const { return opts_.directory; }
 
   std::string where(partition_id p) const {
     return "partition " + std::to_string(p) + " (" + dir() + "/"
            + partition_file(p) + ")";
-  }
-
-  /// Creates the directory, refuses a DB_CONFIG, and takes the LOCK file.
-  status prepare_directory() {
-    std::error_code ec;
-    fs::create_directories(dir(), ec);
-    if (ec)
-      return {status_code::io_error,
-              "cannot create the data directory " + dir() + ": "
-                + ec.message()};
-    if (!fs::is_directory(dir(), ec))
-      return {status_code::io_error,
-              "the data directory " + dir() + " is not a directory"};
-    // Berkeley DB always reads DB_CONFIG at open, and some of its settings
-    // cannot be undone afterwards (DB_LOG_IN_MEMORY, set_lg_dir,
-    // set_data_dir): a stray file could silently make commits volatile or
-    // move the log. dkv configures everything itself, so refuse.
-    auto config = fs::path{dir()} / "DB_CONFIG";
-    if (fs::exists(config, ec) || ec)
-      return {status_code::io_error,
-              config.string()
-                + " exists: dkv sets every Berkeley DB option itself and "
-                  "will not let a DB_CONFIG change durability or file "
-                  "locations; remove the file"};
-    // DB_RECOVER in a second process would destroy the regions of the
-    // first, live one: one process per data directory, enforced.
-    auto lock = (fs::path{dir()} / lock_file).string();
-    lock_fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lock_fd_ < 0)
-      return {errno == ENOSPC || errno == EDQUOT ? status_code::no_space
-                                                 : status_code::io_error,
-              "cannot create " + lock + " (is the data directory writable?): "
-                + std::strerror(errno)};
-    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0)
-      return {status_code::io_error,
-              "the data directory " + dir()
-                + " is in use by another dkv engine (" + lock
-                + " is locked): " + std::strerror(errno)};
-    return {};
   }
 
   /// Sets the commit flags after open, whatever the defaults, and checks
@@ -525,9 +362,8 @@ private:
 
   /// `what()` describes the operation, built only on failure.
   template <class What>
-  status read(Db* db, const std::string& key, std::string& value,
-              What what) {
-    bdb_messages.clear();
+  status read(Db* db, const std::string& key, std::string& value, What what) {
+    bdb::clear_messages();
     auto k = view(key);
     result_dbt data;
     int ret = 0;
@@ -549,7 +385,7 @@ private:
   template <class What, class F>
   status in_txn(write_options opts, What what, size_t bytes, F body,
                 const size_t* extra = nullptr) {
-    bdb_messages.clear();
+    bdb::clear_messages();
     for (int attempt = 0;; ++attempt) {
       DbTxn* txn = nullptr;
       if (auto ret = env_.txn_begin(nullptr, &txn, 0); ret != 0)
@@ -581,8 +417,8 @@ private:
 
   /// Checkpoints after enough log so that old log files can go away.
   void wrote(size_t bytes) {
-    auto total = log_bytes_.fetch_add(bytes + log_overhead_bytes)
-                 + bytes + log_overhead_bytes;
+    auto total = log_bytes_.fetch_add(bytes + log_overhead_bytes) + bytes
+                 + log_overhead_bytes;
     if (total < checkpoint_bytes)
       return;
     // One thread checkpoints; a failure (say, a full disk) only delays log
@@ -595,7 +431,7 @@ private:
                     const std::optional<std::string>& resume,
                     std::vector<std::pair<std::string, std::string>>& out,
                     bool& done) {
-    bdb_messages.clear();
+    bdb::clear_messages();
     for (int attempt = 0;; ++attempt) {
       out.clear();
       auto ret = try_read_batch(db, resume, out, done);

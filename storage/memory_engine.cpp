@@ -58,8 +58,7 @@ public:
     return {};
   }
 
-  status erase(partition_id p, const std::string& key,
-               write_options) override {
+  status erase(partition_id p, const std::string& key, write_options) override {
     std::lock_guard<std::mutex> guard{mtx_};
     auto part = find(p);
     if (!part)
@@ -68,8 +67,8 @@ public:
     return {};
   }
 
-  status update(partition_id p, const std::string& key,
-                const update_fn& decide, write_options) override {
+  status update(partition_id p, const std::string& key, const update_fn& decide,
+                write_options) override {
     std::lock_guard<std::mutex> guard{mtx_};
     auto part = find(p);
     if (!part)
@@ -127,9 +126,7 @@ public:
     return {};
   }
 
-  status sync() override {
-    return {};
-  }
+  status sync() override { return {}; }
 
 private:
   using table = std::map<std::string, std::string>;

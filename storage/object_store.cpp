@@ -156,8 +156,7 @@ status object_store::coordinate(partition_id p, const std::string& key,
 status object_store::fold(
   partition_id p, const std::function<bool(const object&)>& visit,
   const std::function<void(const std::string& key)>& on_corrupt) {
-  return engine_.fold(p, [&](const std::string& key,
-                             const std::string& bytes) {
+  return engine_.fold(p, [&](const std::string& key, const std::string& bytes) {
     auto decoded = decode_record(key, bytes);
     if (!decoded) {
       if (on_corrupt)

@@ -20,7 +20,7 @@
 // Binary archives write integers in host byte order; FORMAT.md fixes little
 // endian, so a big-endian build would silently write another format.
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#  error "the dkv record format is little endian (see storage/FORMAT.md)"
+#error "the dkv record format is little endian (see storage/FORMAT.md)"
 #endif
 
 namespace dkv::storage {
@@ -186,8 +186,8 @@ namespace {
 
 /// No text header (signature, library version, type sizes): the record is
 /// versioned by its class version and its layout is pinned by golden bytes.
-constexpr unsigned archive_flags = boost::archive::no_header
-                                   | boost::archive::no_codecvt;
+constexpr unsigned archive_flags
+  = boost::archive::no_header | boost::archive::no_codecvt;
 
 /// Appends to a string without the extra copy of an ostringstream.
 class string_sink : public std::streambuf {
@@ -220,9 +220,7 @@ public:
     setg(first, first, first + size);
   }
 
-  size_t remaining() const {
-    return static_cast<size_t>(egptr() - gptr());
-  }
+  size_t remaining() const { return static_cast<size_t>(egptr() - gptr()); }
 };
 
 uint32_t crc_of(const char* data, size_t size) {
@@ -255,7 +253,7 @@ std::optional<object> decode_record(const std::string& key,
   uint32_t stored_crc = 0;
   for (size_t i = 0; i < crc_bytes; ++i)
     stored_crc |= uint32_t{static_cast<uint8_t>(bytes[body + i])} << (8 * i);
-  if (false && stored_crc != crc_of(bytes.data(), body))
+  if (stored_crc != crc_of(bytes.data(), body))
     return std::nullopt;
   try {
     view_source src{bytes.data(), body};

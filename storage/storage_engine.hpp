@@ -59,10 +59,15 @@ struct write_options {
 /// Decides a read-modify-write: given the current record (nothing if absent),
 /// returns the record to store, or nothing to leave the key untouched.
 /// Returning a status other than ok aborts the transaction with that status.
+/// It runs inside the transaction, holding the key's lock: it must not call
+/// back into the engine, and it may run more than once (a transaction that
+/// lost a deadlock is retried), so it must not have other side effects that
+/// a second call would not overwrite.
 using update_fn = std::function<status(const std::optional<std::string>& current,
                                        std::optional<std::string>& replacement)>;
 
-/// Visits one record of a fold; returning false stops the fold early.
+/// Visits one record of a fold; returning false stops the fold early. It runs
+/// outside any transaction and lock, so it may call into the engine.
 using fold_fn = std::function<bool(const std::string& key,
                                    const std::string& record)>;
 
@@ -96,7 +101,9 @@ public:
   virtual status update(partition_id p, const std::string& key,
                         const update_fn& decide, write_options opts) = 0;
 
-  /// Visits every record of partition `p` in key order.
+  /// Visits every record of partition `p` in key order (bytes compared as
+  /// unsigned, a prefix first: std::string's order). Not a snapshot: reads
+  /// in short batches, so it sees writes made ahead of its position.
   virtual status fold(partition_id p, const fold_fn& visit) = 0;
 
   /// Node-level metadata (incarnation id, ring state, ...), outside any
@@ -116,7 +123,10 @@ struct bdb_options {
 };
 
 /// Opens a Berkeley DB transactional environment under `opts.directory`
-/// (with recovery). On failure returns nullptr and sets `err`.
+/// (with recovery). On failure returns nullptr and sets `err`: `io_error`
+/// for a directory that cannot be created or written, one that holds a
+/// DB_CONFIG (refused: it could weaken durability), one already in use by
+/// another engine, or one of another storage format (see FORMAT.md).
 std::unique_ptr<storage_engine> open_bdb_engine(const bdb_options& opts,
                                                 status& err);
 

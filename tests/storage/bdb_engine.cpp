@@ -26,9 +26,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/// As std::string: CAF_CHECK_EQUAL on two const char* compares pointers.
+std::string code(const status& st) {
+  return to_string(st.code);
+}
+
 std::string str(const status& st) {
-  return std::string{to_string(st.code)} + (st.message.empty() ? "" : ": ")
-         + st.message;
+  return std::string{code(st)} + (st.message.empty() ? "" : ": ") + st.message;
 }
 
 bool contains(const std::string& haystack, const std::string& needle) {
@@ -122,7 +126,7 @@ CAF_TEST(a stray DB_CONFIG is refused and never obeyed) {
   status st;
   auto refused = open(dir, durability::sync, &st);
   CAF_CHECK(refused == nullptr);
-  CAF_CHECK_EQUAL(to_string(st.code), "io_error");
+  CAF_CHECK_EQUAL(code(st), "io_error");
   CAF_CHECK(contains(st.message, dir + "/DB_CONFIG"));
   CAF_MESSAGE("refusal: " << st.message);
   // Nothing was changed: without the file the data opens as before.
@@ -136,7 +140,7 @@ CAF_TEST(a stray DB_CONFIG is refused and never obeyed) {
   fs::create_directories(tmp.sub("fresh"));
   write_file(tmp.sub("fresh/DB_CONFIG"), "set_flags DB_TXN_NOSYNC\n");
   CAF_CHECK(open(tmp.sub("fresh"), durability::sync, &st) == nullptr);
-  CAF_CHECK_EQUAL(to_string(st.code), "io_error");
+  CAF_CHECK_EQUAL(code(st), "io_error");
 }
 
 CAF_TEST(an unusable data directory is a clear error at open) {
@@ -146,12 +150,12 @@ CAF_TEST(an unusable data directory is a clear error at open) {
   write_file(file, "not a directory");
   status st;
   CAF_CHECK(open(file, durability::sync, &st) == nullptr);
-  CAF_CHECK_EQUAL(to_string(st.code), "io_error");
+  CAF_CHECK_EQUAL(code(st), "io_error");
   CAF_CHECK(contains(st.message, file));
   CAF_MESSAGE("file as directory: " << st.message);
   auto below = file + "/data";
   CAF_CHECK(open(below, durability::sync, &st) == nullptr);
-  CAF_CHECK_EQUAL(to_string(st.code), "io_error");
+  CAF_CHECK_EQUAL(code(st), "io_error");
   CAF_CHECK(contains(st.message, below));
   CAF_MESSAGE("directory below a file: " << st.message);
   // A missing directory, however deep, is created.
@@ -167,7 +171,7 @@ CAF_TEST(one engine per data directory) {
   auto first = open(dir);
   status st;
   CAF_CHECK(open(dir, durability::write_no_sync, &st) == nullptr);
-  CAF_CHECK_EQUAL(to_string(st.code), "io_error");
+  CAF_CHECK_EQUAL(code(st), "io_error");
   CAF_CHECK(contains(st.message, "in use"));
   CAF_REQUIRE(first->open_partition(1).ok());
   CAF_CHECK(first->put(1, "k", "v", {}).ok());
@@ -186,7 +190,7 @@ CAF_TEST(a different storage format is refused) {
   }
   status st;
   CAF_CHECK(open(dir, durability::sync, &st) == nullptr);
-  CAF_CHECK_EQUAL(to_string(st.code), "io_error");
+  CAF_CHECK_EQUAL(code(st), "io_error");
   CAF_CHECK(contains(st.message, "format"));
 }
 
@@ -203,7 +207,7 @@ CAF_TEST(partitions lists only canonical partition files) {
   CAF_CHECK(e->partitions() == (std::vector<partition_id>{0, 123456}));
 }
 
-CAF_TEST(kill -9 loses no acknowledged write_no_sync commit) {
+CAF_TEST(SIGKILL loses no acknowledged write_no_sync commit) {
   // Fork first, before this test creates any thread or engine.
   auto dir = tmp.sub("kill9");
   int fds[2];
@@ -233,8 +237,8 @@ CAF_TEST(kill -9 loses no acknowledged write_no_sync commit) {
     uint64_t i = 0;
     size_t got = 0;
     while (got < sizeof(i)) {
-      auto n = ::read(fds[0], reinterpret_cast<char*>(&i) + got,
-                      sizeof(i) - got);
+      auto n
+        = ::read(fds[0], reinterpret_cast<char*>(&i) + got, sizeof(i) - got);
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
@@ -300,9 +304,7 @@ CAF_TEST(a full disk is no_space and loses no acknowledged write) {
     }
     struct unmount {
       std::string path;
-      ~unmount() {
-        ::umount2(path.c_str(), MNT_DETACH);
-      }
+      ~unmount() { ::umount2(path.c_str(), MNT_DETACH); }
     } guard{mnt};
     bdb_options opts;
     opts.directory = mnt + "/data";
@@ -321,15 +323,14 @@ CAF_TEST(a full disk is no_space and loses no acknowledged write) {
       }
       CAF_MESSAGE("failed after " << acknowledged << " puts of 64 KiB: "
                                   << str(st).substr(0, 300));
-      CAF_CHECK_EQUAL(to_string(st.code), "no_space");
+      CAF_CHECK_EQUAL(code(st), "no_space");
       CAF_CHECK(contains(st.message, opts.directory));
       st = e->put(1, "small", "x", {});
-      CAF_CHECK_EQUAL(to_string(st.code), "no_space");
+      CAF_CHECK_EQUAL(code(st), "no_space");
     }
     // Room again: every acknowledged write is there after recovery.
-    CAF_REQUIRE_EQUAL(::mount("tmpfs", mnt.c_str(), "tmpfs", MS_REMOUNT,
-                              "size=64m"),
-                      0);
+    CAF_REQUIRE_EQUAL(
+      ::mount("tmpfs", mnt.c_str(), "tmpfs", MS_REMOUNT, "size=64m"), 0);
     status st;
     auto e = open_bdb_engine(opts, st);
     CAF_REQUIRE_EQUAL(str(st), "ok");

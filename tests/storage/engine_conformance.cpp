@@ -20,16 +20,20 @@ using namespace dkv::storage;
 namespace {
 
 /// Printable codes in failure output.
+/// As std::string: CAF_CHECK_EQUAL on two const char* compares pointers.
+std::string code(const status& st) {
+  return to_string(st.code);
+}
+
 std::string str(const status& st) {
-  return std::string{to_string(st.code)} + (st.message.empty() ? "" : ": ")
-         + st.message;
+  return std::string{code(st)} + (st.message.empty() ? "" : ": ") + st.message;
 }
 
 std::string get_or(storage_engine& e, partition_id p, const std::string& key,
                    const std::string& fallback = "<none>") {
   std::string result;
   auto st = e.get(p, key, result);
-  return st.ok() ? result : fallback + "(" + to_string(st.code) + ")";
+  return st.ok() ? result : fallback + "(" + code(st) + ")";
 }
 
 std::string random_bytes(size_t n, uint64_t seed) {
@@ -78,7 +82,7 @@ CAF_TEST(put get erase) {
   each_engine([](storage_engine& e) {
     CAF_REQUIRE(e.open_partition(1).ok());
     std::string out;
-    CAF_CHECK_EQUAL(to_string(e.get(1, "k", out).code), "not_found");
+    CAF_CHECK_EQUAL(code(e.get(1, "k", out)), "not_found");
     CAF_CHECK(e.put(1, "k", "v1", {}).ok());
     CAF_CHECK_EQUAL(get_or(e, 1, "k"), "v1");
     CAF_CHECK(e.put(1, "k", "v2", {}).ok());
@@ -87,7 +91,7 @@ CAF_TEST(put get erase) {
     synced.force_sync = true;
     CAF_CHECK(e.put(1, "other", "x", synced).ok());
     CAF_CHECK(e.erase(1, "k", {}).ok());
-    CAF_CHECK_EQUAL(to_string(e.get(1, "k", out).code), "not_found");
+    CAF_CHECK_EQUAL(code(e.get(1, "k", out)), "not_found");
     CAF_CHECK_EQUAL(get_or(e, 1, "other"), "x");
     // Erasing an absent key is not an error.
     CAF_CHECK(e.erase(1, "k", {}).ok());
@@ -98,14 +102,13 @@ CAF_TEST(put get erase) {
 CAF_TEST(partitions are isolated and must be open) {
   each_engine([](storage_engine& e) {
     std::string out;
-    CAF_CHECK_EQUAL(to_string(e.get(4, "k", out).code), "no_partition");
-    CAF_CHECK_EQUAL(to_string(e.put(4, "k", "v", {}).code), "no_partition");
-    CAF_CHECK_EQUAL(to_string(e.erase(4, "k", {}).code), "no_partition");
+    CAF_CHECK_EQUAL(code(e.get(4, "k", out)), "no_partition");
+    CAF_CHECK_EQUAL(code(e.put(4, "k", "v", {})), "no_partition");
+    CAF_CHECK_EQUAL(code(e.erase(4, "k", {})), "no_partition");
     auto keep = [](auto&, auto&) { return status{}; };
-    CAF_CHECK_EQUAL(to_string(e.update(4, "k", keep, {}).code),
-                    "no_partition");
+    CAF_CHECK_EQUAL(code(e.update(4, "k", keep, {})), "no_partition");
     auto all = [](auto&, auto&) { return true; };
-    CAF_CHECK_EQUAL(to_string(e.fold(4, all).code), "no_partition");
+    CAF_CHECK_EQUAL(code(e.fold(4, all)), "no_partition");
     CAF_REQUIRE(e.open_partition(4).ok());
     CAF_REQUIRE(e.open_partition(4).ok()); // idempotent
     CAF_REQUIRE(e.open_partition(5).ok());
@@ -121,29 +124,27 @@ CAF_TEST(update decides atomically) {
     CAF_REQUIRE(e.open_partition(1).ok());
     // Absent: decide sees nothing and creates the record.
     bool saw_absent = false;
-    auto st = e.update(
-      1, "k",
-      [&](const std::optional<std::string>& cur,
-          std::optional<std::string>& repl) {
-        saw_absent = !cur.has_value();
-        repl = "created";
-        return status{};
-      },
-      {});
+    auto st = e.update(1, "k",
+                       [&](const std::optional<std::string>& cur,
+                           std::optional<std::string>& repl) {
+                         saw_absent = !cur.has_value();
+                         repl = "created";
+                         return status{};
+                       },
+                       {});
     CAF_CHECK_EQUAL(str(st), "ok");
     CAF_CHECK(saw_absent);
     CAF_CHECK_EQUAL(get_or(e, 1, "k"), "created");
     // Present: decide sees the current record.
     std::string seen;
-    st = e.update(
-      1, "k",
-      [&](const std::optional<std::string>& cur,
-          std::optional<std::string>& repl) {
-        seen = cur.value_or("<none>");
-        repl = seen + "+1";
-        return status{};
-      },
-      {});
+    st = e.update(1, "k",
+                  [&](const std::optional<std::string>& cur,
+                      std::optional<std::string>& repl) {
+                    seen = cur.value_or("<none>");
+                    repl = seen + "+1";
+                    return status{};
+                  },
+                  {});
     CAF_CHECK_EQUAL(str(st), "ok");
     CAF_CHECK_EQUAL(seen, "created");
     CAF_CHECK_EQUAL(get_or(e, 1, "k"), "created+1");
@@ -203,8 +204,8 @@ CAF_TEST(fold visits in key order and stops early) {
     // Byte order must be unsigned and a prefix sorts first: both engines
     // must agree with std::map<std::string, ...>.
     std::map<std::string, std::string> expected;
-    std::vector<std::string> keys{"b", "a", "ab", std::string("a\0", 2),
-                                  "\xff", "\x01", "B", "zz", "z"};
+    std::vector<std::string> keys{
+      "b", "a", "ab", std::string("a\0", 2), "\xff", "\x01", "B", "zz", "z"};
     for (int i = 0; i < 600; ++i) // spans several Berkeley DB fold batches
       keys.push_back("n" + std::to_string(i));
     for (auto& k : keys) {
@@ -224,9 +225,8 @@ CAF_TEST(fold visits in key order and stops early) {
     CAF_CHECK_EQUAL(seen.size(), want.size());
     // Early stop: exactly three visits.
     size_t visits = 0;
-    st = e.fold(2, [&](const std::string&, const std::string&) {
-      return ++visits < 3;
-    });
+    st = e.fold(
+      2, [&](const std::string&, const std::string&) { return ++visits < 3; });
     CAF_CHECK_EQUAL(str(st), "ok");
     CAF_CHECK_EQUAL(visits, 3u);
     // The visitor may write to the engine: erase everything while folding.
@@ -255,12 +255,12 @@ CAF_TEST(partitions and drop) {
     CAF_CHECK_EQUAL(str(e.drop_partition(3)), "ok");
     CAF_CHECK(e.partitions() == (std::vector<partition_id>{1, 70000}));
     std::string out;
-    CAF_CHECK_EQUAL(to_string(e.get(3, "k", out).code), "no_partition");
-    CAF_CHECK_EQUAL(str(e.drop_partition(3)), "ok"); // idempotent
+    CAF_CHECK_EQUAL(code(e.get(3, "k", out)), "no_partition");
+    CAF_CHECK_EQUAL(str(e.drop_partition(3)), "ok");  // idempotent
     CAF_CHECK_EQUAL(str(e.drop_partition(99)), "ok"); // never existed
     // Reopened after a drop: empty.
     CAF_REQUIRE(e.open_partition(3).ok());
-    CAF_CHECK_EQUAL(to_string(e.get(3, "k", out).code), "not_found");
+    CAF_CHECK_EQUAL(code(e.get(3, "k", out)), "not_found");
     CAF_CHECK_EQUAL(get_or(e, 1, "k"), "one");
   });
 }
@@ -268,8 +268,7 @@ CAF_TEST(partitions and drop) {
 CAF_TEST(metadata) {
   each_engine([](storage_engine& e) {
     std::string out;
-    CAF_CHECK_EQUAL(to_string(e.get_meta("members.v1", out).code),
-                    "not_found");
+    CAF_CHECK_EQUAL(code(e.get_meta("members.v1", out)), "not_found");
     CAF_CHECK(e.put_meta("members.v1", "a 1\nb 2\n").ok());
     CAF_CHECK(e.get_meta("members.v1", out).ok());
     CAF_CHECK_EQUAL(out, "a 1\nb 2\n");
@@ -278,7 +277,7 @@ CAF_TEST(metadata) {
     CAF_CHECK_EQUAL(out, "");
     // Metadata is outside every partition.
     CAF_REQUIRE(e.open_partition(1).ok());
-    CAF_CHECK_EQUAL(to_string(e.get(1, "members.v1", out).code), "not_found");
+    CAF_CHECK_EQUAL(code(e.get(1, "members.v1", out)), "not_found");
     CAF_CHECK(e.sync().ok());
   });
 }
@@ -310,9 +309,8 @@ CAF_TEST(one mebibyte values) {
     CAF_REQUIRE(e.open_partition(1).ok());
     constexpr size_t mib = 1024 * 1024;
     for (uint64_t i = 0; i < 4; ++i)
-      CAF_REQUIRE(e.put(1, "big" + std::to_string(i),
-                        random_bytes(mib + i, i), {})
-                    .ok());
+      CAF_REQUIRE(
+        e.put(1, "big" + std::to_string(i), random_bytes(mib + i, i), {}).ok());
     for (uint64_t i = 0; i < 4; ++i) {
       std::string out;
       CAF_REQUIRE(e.get(1, "big" + std::to_string(i), out).ok());

@@ -53,8 +53,8 @@ public:
     ++writes;
     return inner_.erase(p, key, opts);
   }
-  status update(partition_id p, const std::string& key,
-                const update_fn& decide, write_options opts) override {
+  status update(partition_id p, const std::string& key, const update_fn& decide,
+                write_options opts) override {
     ++calls;
     return inner_.update(
       p, key,
@@ -121,9 +121,7 @@ struct fixture {
   spy_engine spy{*memory};
   object_store store{spy, object_limits{}};
 
-  fixture() {
-    CAF_REQUIRE(memory->open_partition(1).ok());
-  }
+  fixture() { CAF_REQUIRE(memory->open_partition(1).ok()); }
 
   size_t stored_records() {
     size_t n = 0;
@@ -153,8 +151,8 @@ CAF_TEST(limits are checked before the engine is touched) {
   CAF_MESSAGE("value too large: " << why);
   object out;
   auto ok_value = std::optional<std::string>{"v"};
-  auto big_value = std::optional<std::string>{std::string(1024 * 1024 + 1,
-                                                           'v')};
+  auto big_value
+    = std::optional<std::string>{std::string(1024 * 1024 + 1, 'v')};
   for (auto& key : {std::string{}, std::string(1025, 'k')}) {
     auto st = store.coordinate(1, key, put_req(replica_a, {}, ok_value), out);
     CAF_CHECK_EQUAL(code(st), "invalid_argument");
@@ -169,8 +167,8 @@ CAF_TEST(limits are checked before the engine is touched) {
   auto st = store.coordinate(1, "k", put_req(replica_a, {}, big_value), out);
   CAF_CHECK_EQUAL(code(st), "invalid_argument");
   CAF_MESSAGE(st.message);
-  auto incoming = apply_write(object{"k", {}},
-                              put_req(replica_b, {}, big_value));
+  auto incoming
+    = apply_write(object{"k", {}}, put_req(replica_b, {}, big_value));
   CAF_CHECK_EQUAL(code(store.merge(1, incoming, out)), "invalid_argument");
   CAF_CHECK_EQUAL(spy.calls, 0u);
   CAF_CHECK_EQUAL(stored_records(), 0u);
@@ -184,8 +182,8 @@ CAF_TEST(limits are checked before the engine is touched) {
 
 CAF_TEST(a corrupt record is a corruption status for that key only) {
   object out;
-  CAF_REQUIRE(store.coordinate(1, "good", put_req(replica_a, {}, "v"), out)
-                .ok());
+  CAF_REQUIRE(
+    store.coordinate(1, "good", put_req(replica_a, {}, "v"), out).ok());
   CAF_REQUIRE(memory->put(1, "bad", "definitely not a record", {}).ok());
   auto st = store.get(1, "bad", out);
   CAF_CHECK_EQUAL(code(st), "corruption");
@@ -217,16 +215,15 @@ CAF_TEST(a corrupt record is a corruption status for that key only) {
 
 CAF_TEST(coordinate issues a new dot per write) {
   object first;
-  CAF_REQUIRE(store.coordinate(1, "k", put_req(replica_a, {}, "v1"), first)
-                .ok());
+  CAF_REQUIRE(
+    store.coordinate(1, "k", put_req(replica_a, {}, "v1"), first).ok());
   CAF_REQUIRE_EQUAL(first.siblings.size(), 1u);
   CAF_CHECK(first.siblings[0].event == (dot{replica_a, 1}));
   object second;
-  CAF_REQUIRE(store
-                .coordinate(1, "k",
-                            put_req(replica_a, context_of(first), "v2"),
-                            second)
-                .ok());
+  CAF_REQUIRE(
+    store
+      .coordinate(1, "k", put_req(replica_a, context_of(first), "v2"), second)
+      .ok());
   CAF_REQUIRE_EQUAL(second.siblings.size(), 1u);
   CAF_CHECK(second.siblings[0].event == (dot{replica_a, 2}));
   // The store holds what coordinate returned.
@@ -236,8 +233,8 @@ CAF_TEST(coordinate issues a new dot per write) {
   // A write with an empty context is concurrent with what is stored, and
   // still gets a fresh dot (never reusing counter 1 or 2).
   object third;
-  CAF_REQUIRE(store.coordinate(1, "k", put_req(replica_a, {}, "v3"), third)
-                .ok());
+  CAF_REQUIRE(
+    store.coordinate(1, "k", put_req(replica_a, {}, "v3"), third).ok());
   CAF_CHECK_EQUAL(third.siblings.size(), 2u);
   CAF_CHECK(third.siblings.back().event == (dot{replica_a, 3}));
   CAF_CHECK(values_of(store, "k") == (strings{"v2", "v3"}));
@@ -245,8 +242,7 @@ CAF_TEST(coordinate issues a new dot per write) {
   object deleted;
   CAF_REQUIRE(store
                 .coordinate(1, "k",
-                            put_req(replica_a, context_of(third),
-                                    std::nullopt),
+                            put_req(replica_a, context_of(third), std::nullopt),
                             deleted)
                 .ok());
   CAF_CHECK(is_deleted(deleted));
@@ -278,8 +274,7 @@ CAF_TEST(merge follows causality) {
   CAF_CHECK(values_of(store, "k") == (strings{"v2", "w1"}));
   // A write that saw both supersedes both.
   auto both = reconcile(v2, w1);
-  auto resolved = apply_write(both,
-                              put_req(replica_b, context_of(both), "x"));
+  auto resolved = apply_write(both, put_req(replica_b, context_of(both), "x"));
   CAF_REQUIRE(store.merge(1, resolved, out).ok());
   CAF_CHECK(values_of(store, "k") == strings{"x"});
   CAF_CHECK_EQUAL(spy.writes, 3u);

@@ -17,7 +17,7 @@
 using namespace dkv;
 using namespace dkv::storage;
 
-// -- allocation tracking --------------------------------------------------------
+// -- allocation tracking ------------------------------------------------------
 // Replacing the global allocation functions is the one way to see every
 // allocation the decoder (and Boost inside it) makes. Counting is per thread
 // and only while a probe is active; otherwise these forward to malloc/free.
@@ -167,30 +167,30 @@ object golden_object() {
 
 // Byte by byte in storage/FORMAT.md. DO NOT CHANGE: persisted.
 const char* golden_hex
-  = "00"                 // Boost tracking flag: never tracked
-    "01000000"           // class version 1
-    "02000000"           // 2 siblings
-    "a100000000000000"   // [0] dot id
-    "0700000000000000"   //     dot counter
-    "00000000"           //     past: 0 clock entries
-    "01000000"           //     past: 1 cloud dot
-    "b200000000000000"   //       id
-    "0500000000000000"   //       counter
-    "01"                 //     tombstone
-    "00000000"           //     value: 0 bytes
-    "8877665544332211"   //     timestamp_ms
-    "0807060504030201"   // [1] dot id
-    "0200000000000000"   //     dot counter
-    "01000000"           //     past: 1 clock entry
-    "0807060504030201"   //       id
-    "0100000000000000"   //       counter
-    "0068e5cf8b010000"   //       timestamp_ms (1700000000000)
-    "00000000"           //     past: 0 cloud dots
-    "00"                 //     not a tombstone
-    "02000000"           //     value: 2 bytes
-    "6869"               //       "hi"
-    "0168e5cf8b010000"   //     timestamp_ms (1700000000001)
-    "2d3cc646";          // CRC-32 of all bytes above
+  = "00"               // Boost tracking flag: never tracked
+    "01000000"         // class version 1
+    "02000000"         // 2 siblings
+    "a100000000000000" // [0] dot id
+    "0700000000000000" //     dot counter
+    "00000000"         //     past: 0 clock entries
+    "01000000"         //     past: 1 cloud dot
+    "b200000000000000" //       id
+    "0500000000000000" //       counter
+    "01"               //     tombstone
+    "00000000"         //     value: 0 bytes
+    "8877665544332211" //     timestamp_ms
+    "0807060504030201" // [1] dot id
+    "0200000000000000" //     dot counter
+    "01000000"         //     past: 1 clock entry
+    "0807060504030201" //       id
+    "0100000000000000" //       counter
+    "0068e5cf8b010000" //       timestamp_ms (1700000000000)
+    "00000000"         //     past: 0 cloud dots
+    "00"               //     not a tombstone
+    "02000000"         //     value: 2 bytes
+    "6869"             //       "hi"
+    "0168e5cf8b010000" //     timestamp_ms (1700000000001)
+    "2d3cc646";        // CRC-32 of all bytes above
 
 } // namespace
 
@@ -200,8 +200,8 @@ CAF_TEST(round trip) {
   cases.push_back(golden_object());
   {
     object o{"binary\0key", {}};
-    o.siblings.push_back(make_sibling(dot{1, 1}, {}, false,
-                                      std::string("\0\xff\0v", 4), 0));
+    o.siblings.push_back(
+      make_sibling(dot{1, 1}, {}, false, std::string("\0\xff\0v", 4), 0));
     cases.push_back(o);
   }
   {
@@ -216,8 +216,8 @@ CAF_TEST(round trip) {
     past.extra.push_back(dot{11, 9});
     past.extra.push_back(dot{12, 4});
     for (uint64_t id = 20; id < 23; ++id)
-      o.siblings.push_back(make_sibling(dot{id, 1}, past, id == 21,
-                                        id == 21 ? "" : value, id));
+      o.siblings.push_back(
+        make_sibling(dot{id, 1}, past, id == 21, id == 21 ? "" : value, id));
     cases.push_back(o);
   }
   for (auto& x : cases) {
@@ -269,7 +269,8 @@ CAF_TEST(damage behind a valid checksum decodes to nothing) {
   std::vector<std::pair<std::string, std::string>> cases{
     {"class version 0", damaged(1, 0)},
     {"class version 2", damaged(1, 2)},
-    {"tracking flag set", [&] {
+    {"tracking flag set",
+     [&] {
        auto r = good;
        r[0] = 1;
        return with_valid_crc(r);
@@ -281,7 +282,8 @@ CAF_TEST(damage behind a valid checksum decodes to nothing) {
     {"dot cloud count 2^32-1", damaged(29, 0xFFFFFFFF)},
     {"value length 2^32-1", damaged(50, 0xFFFFFFFF)},
     {"value length 1", damaged(50, 1)},
-    {"tombstone byte 2", [&] {
+    {"tombstone byte 2",
+     [&] {
        auto r = good;
        r[49] = 2;
        return with_valid_crc(r);

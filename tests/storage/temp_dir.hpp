@@ -30,9 +30,7 @@ public:
   temp_dir(const temp_dir&) = delete;
   temp_dir& operator=(const temp_dir&) = delete;
 
-  const std::string& path() const {
-    return path_;
-  }
+  const std::string& path() const { return path_; }
 
   /// A path inside the directory (not created).
   std::string sub(const std::string& name) const {
