@@ -19,6 +19,31 @@ namespace {
 /// Meta key of the clock identity. DO NOT CHANGE: persisted.
 constexpr const char* incarnation_meta_key = "incarnation.v1";
 
+/// Meta key of the ring's partition count, fixed when the data directory is
+/// created. DO NOT CHANGE: persisted.
+constexpr const char* partitions_meta_key = "partitions.v1";
+
+/// Q is fixed for the life of a data directory: every stored key's
+/// partition depends on it.
+caf::error check_partitions(storage::storage_engine& engine, uint32_t q) {
+  std::string text;
+  auto st = engine.get_meta(partitions_meta_key, text);
+  if (st.not_found()) {
+    if (auto put = engine.put_meta(partitions_meta_key, std::to_string(q));
+        !put.ok())
+      return make_error(dkv_errc::storage_failure, put.message);
+    return caf::none;
+  }
+  if (!st.ok())
+    return make_error(dkv_errc::storage_failure, st.message);
+  if (text != std::to_string(q))
+    return make_error(dkv_errc::invalid_argument,
+                      "dkv.partitions: " + std::to_string(q)
+                        + " differs from the " + text
+                        + " partitions this data directory was created with");
+  return caf::none;
+}
+
 } // namespace
 
 caf::expected<std::shared_ptr<node_storage>>
@@ -79,6 +104,8 @@ start_node(caf::actor_system& sys, const node_settings& s, bool publish,
       return std::move(opened.error());
     storage = std::move(*opened);
   }
+  if (auto err = check_partitions(*storage->engine, s.partitions))
+    return err;
   auto incarnation = load_or_create_incarnation(*storage->engine);
   if (!incarnation)
     return std::move(incarnation.error());

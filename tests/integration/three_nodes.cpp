@@ -6,6 +6,9 @@
 
 #include "fixtures/process_cluster.hpp"
 
+#include <chrono>
+#include <thread>
+
 using namespace dkv::test;
 
 namespace {
@@ -90,6 +93,31 @@ CAF_TEST(bad input gets a clear error) {
   CAF_CHECK(has(huge_r, "invalid_argument"));
   auto bad_ctx = cluster.console(1, "put k v --context=%%%");
   CAF_CHECK(has(bad_ctx, "invalid_argument"));
+}
+
+CAF_TEST(a node with another partition count is refused) {
+  // Node 4 is not a seed of the others; it contacts them itself.
+  CAF_REQUIRE(cluster.start_with(4, {"--dkv.partitions=32"}));
+  auto log = cluster.log(4);
+  for (int i = 0; i < 50 && log.find("refuses cluster") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    log = cluster.log(4);
+  }
+  CAF_CHECK_NOT_EQUAL(log.find("refuses cluster"), std::string::npos);
+  CAF_CHECK(has(cluster.console(4, "status"), "\"ring\":\"forming\""));
+  // The cluster is untouched: three members, still serving.
+  auto members = cluster.console(1, "members");
+  CAF_CHECK(!has(members, std::to_string(cluster.port(4))));
+  CAF_CHECK(ok(cluster.console(2, "put other v")));
+}
+
+CAF_TEST(a data directory keeps its partition count) {
+  cluster.kill(2);
+  CAF_CHECK(!cluster.start_with(2, {"--dkv.partitions=32"}, 3000));
+  CAF_CHECK_NOT_EQUAL(cluster.log(2).find("differs from the 16 partitions"),
+                      std::string::npos);
+  CAF_CHECK(cluster.start(2));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
