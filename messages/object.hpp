@@ -70,8 +70,10 @@ version_vector context_of(const object& obj);
 
 /// Syntactic reconciliation: the union of both sibling sets without
 /// duplicates (same dot) and without siblings whose dot another sibling's
-/// clock covers. Commutative, associative and idempotent. REQUIRES: both
-/// objects have the same key (the result takes `x.key`).
+/// clock covers. Commutative, associative and idempotent. Two siblings that
+/// each cover the other's dot (only possible if a dot was issued twice) are
+/// both kept rather than both dropped. REQUIRES: both objects have the same
+/// key (the result takes `x.key`, or `y.key` if `x.key` is empty).
 object reconcile(const object& x, const object& y);
 
 /// Parameters of a new write at its coordinator.
@@ -84,10 +86,17 @@ struct write_request {
 };
 
 /// Applies a new write to `stored` (the coordinator's local state of the
-/// key): drops every sibling the context covers, keeps the others as
-/// concurrent siblings, and adds the new sibling with a fresh dot from
-/// `req.coordinator`. Returns the new object; the new sibling's dot is
-/// `new_dot` when given.
+/// key): adds the new sibling with a fresh dot from `req.coordinator` (one
+/// above any counter of it in `stored` or `req.context`) over the past
+/// `req.context`, drops every sibling that past covers and keeps the others
+/// as concurrent siblings. The past gets timestamps for entries that lack
+/// them (from `stored`'s clocks, else `req.now_ms`) and is pruned to
+/// `req.max_clock_entries` entries, never dropping the coordinator's; what
+/// it covers after pruning decides what the write supersedes, so the result
+/// equals reconcile(stored, the new sibling) on every replica. Returns the
+/// new object and stores the new sibling's dot in `new_dot` when given.
+/// REQUIRES: `req.coordinator` holds its own latest write to this key in
+/// `stored` (or in `req.context`), otherwise it may reissue a dot.
 object apply_write(const object& stored, const write_request& req,
                    dot* new_dot = nullptr);
 

@@ -6,10 +6,14 @@ namespace dkv {
 
 const char* to_string(causal_order x) {
   switch (x) {
-    case causal_order::before: return "before";
-    case causal_order::after: return "after";
-    case causal_order::equal: return "equal";
-    case causal_order::concurrent: return "concurrent";
+  case causal_order::before:
+    return "before";
+  case causal_order::after:
+    return "after";
+  case causal_order::equal:
+    return "equal";
+  case causal_order::concurrent:
+    return "concurrent";
   }
   return "?";
 }
@@ -18,10 +22,9 @@ namespace {
 
 template <class VersionVector>
 auto find_entry(VersionVector& vv, replica_id id) {
-  return std::lower_bound(vv.entries.begin(), vv.entries.end(), id,
-                          [](const clock_entry& e, replica_id x) {
-                            return e.id < x;
-                          });
+  return std::lower_bound(
+      vv.entries.begin(), vv.entries.end(), id,
+      [](const clock_entry& e, replica_id x) { return e.id < x; });
 }
 
 } // namespace
@@ -40,8 +43,8 @@ uint64_t max_counter_of(const version_vector& vv, replica_id id) {
 }
 
 bool covers(const version_vector& vv, const dot& d) {
-  return counter_of(vv, d.id) >= d.counter
-         || std::binary_search(vv.extra.begin(), vv.extra.end(), d);
+  return counter_of(vv, d.id) >= d.counter ||
+         std::binary_search(vv.extra.begin(), vv.extra.end(), d);
 }
 
 namespace {
@@ -51,8 +54,7 @@ namespace {
 /// counter contiguously.
 void compact(version_vector& vv) {
   std::sort(vv.extra.begin(), vv.extra.end());
-  vv.extra.erase(std::unique(vv.extra.begin(), vv.extra.end()),
-                 vv.extra.end());
+  vv.extra.erase(std::unique(vv.extra.begin(), vv.extra.end()), vv.extra.end());
   std::vector<dot> kept;
   for (auto& d : vv.extra) { // sorted: (r, 5) is seen before (r, 6)
     auto i = find_entry(vv, d.id);
@@ -109,8 +111,8 @@ void merge_into(version_vector& into, const version_vector& other) {
     } else {
       // Same id: the larger counter wins with its own timestamp; on equal
       // counters the later timestamp, so merging is commutative.
-      if (i->counter > j->counter
-          || (i->counter == j->counter && i->timestamp_ms >= j->timestamp_ms))
+      if (i->counter > j->counter ||
+          (i->counter == j->counter && i->timestamp_ms >= j->timestamp_ms))
         result.push_back(*i);
       else
         result.push_back(*j);
@@ -158,8 +160,8 @@ void prune(version_vector& vv, size_t max_entries, replica_id keep) {
   std::sort(by_age.begin(), by_age.end(),
             [](const clock_entry& a, const clock_entry& b) {
               return a.timestamp_ms != b.timestamp_ms
-                       ? a.timestamp_ms < b.timestamp_ms
-                       : a.id < b.id;
+                         ? a.timestamp_ms < b.timestamp_ms
+                         : a.id < b.id;
             });
   auto excess = vv.entries.size() - max_entries;
   std::vector<replica_id> dropped;
@@ -172,15 +174,15 @@ void prune(version_vector& vv, size_t max_entries, replica_id keep) {
   vv.entries.erase(std::remove_if(vv.entries.begin(), vv.entries.end(),
                                   [&](const clock_entry& e) {
                                     return std::find(dropped.begin(),
-                                                     dropped.end(), e.id)
-                                           != dropped.end();
+                                                     dropped.end(),
+                                                     e.id) != dropped.end();
                                   }),
                    vv.entries.end());
   vv.extra.erase(std::remove_if(vv.extra.begin(), vv.extra.end(),
                                 [&](const dot& d) {
                                   return std::find(dropped.begin(),
-                                                   dropped.end(), d.id)
-                                         != dropped.end();
+                                                   dropped.end(),
+                                                   d.id) != dropped.end();
                                 }),
                  vv.extra.end());
 }
@@ -201,8 +203,12 @@ constexpr uint8_t context_format = 1;
 /// make the decoder allocate.
 constexpr uint64_t max_context_entries = 4096;
 
-const char b64_alphabet[]
-  = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/// No replica issues 2^62 writes to one key; a forged context above this
+/// could make a coordinator's next counter wrap around and reissue a dot.
+constexpr uint64_t max_context_counter = uint64_t{1} << 62;
+
+const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 void put_varint(std::string& out, uint64_t x) {
   while (x >= 0x80) {
@@ -231,9 +237,9 @@ std::string base64url(const std::string& in) {
   std::string out;
   size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
-    uint32_t n = (uint32_t{static_cast<uint8_t>(in[i])} << 16)
-                 | (uint32_t{static_cast<uint8_t>(in[i + 1])} << 8)
-                 | uint32_t{static_cast<uint8_t>(in[i + 2])};
+    uint32_t n = (uint32_t{static_cast<uint8_t>(in[i])} << 16) |
+                 (uint32_t{static_cast<uint8_t>(in[i + 1])} << 8) |
+                 uint32_t{static_cast<uint8_t>(in[i + 2])};
     out += b64_alphabet[(n >> 18) & 63];
     out += b64_alphabet[(n >> 12) & 63];
     out += b64_alphabet[(n >> 6) & 63];
@@ -321,28 +327,29 @@ std::optional<version_vector> decode_context(const std::string& text) {
     return std::nullopt;
   size_t pos = 1;
   uint64_t count = 0;
-  if (!get_varint(*raw, pos, count) || count > max_context_entries
-      || count * 2 > raw->size() - pos)
+  if (!get_varint(*raw, pos, count) || count > max_context_entries ||
+      count * 2 > raw->size() - pos)
     return std::nullopt;
   version_vector result;
   result.entries.reserve(count);
   for (uint64_t i = 0; i < count; ++i) {
     uint64_t id = 0;
     uint64_t counter = 0;
-    if (!get_varint(*raw, pos, id) || !get_varint(*raw, pos, counter)
-        || counter == 0)
+    if (!get_varint(*raw, pos, id) || !get_varint(*raw, pos, counter) ||
+        counter == 0 || counter > max_context_counter)
       return std::nullopt;
     if (!result.entries.empty() && result.entries.back().id >= id)
       return std::nullopt;
     result.entries.push_back(clock_entry{id, counter, 0});
   }
   uint64_t dots = 0;
-  if (!get_varint(*raw, pos, dots) || dots > max_context_entries
-      || dots * 2 > raw->size() - pos)
+  if (!get_varint(*raw, pos, dots) || dots > max_context_entries ||
+      dots * 2 > raw->size() - pos)
     return std::nullopt;
   for (uint64_t i = 0; i < dots; ++i) {
     dot d;
-    if (!get_varint(*raw, pos, d.id) || !get_varint(*raw, pos, d.counter))
+    if (!get_varint(*raw, pos, d.id) || !get_varint(*raw, pos, d.counter) ||
+        d.counter > max_context_counter)
       return std::nullopt;
     if (d.counter <= counter_of(result, d.id) + 1)
       return std::nullopt;
@@ -350,7 +357,9 @@ std::optional<version_vector> decode_context(const std::string& text) {
       return std::nullopt;
     result.extra.push_back(d);
   }
-  if (pos != raw->size())
+  // Trailing bytes, or a second spelling of "seen nothing" (which is ""),
+  // would give one context two texts.
+  if (pos != raw->size() || (result.entries.empty() && result.extra.empty()))
     return std::nullopt;
   return result;
 }

@@ -127,8 +127,10 @@ void prune(version_vector& vv, size_t max_entries, replica_id keep = 0);
 std::string encode_context(const version_vector& vv);
 
 /// Decodes text from `encode_context`. Returns nothing for any malformed text
-/// (wrong alphabet, truncated, unsorted or duplicate ids, trailing bytes);
-/// the empty string decodes to the empty vector.
+/// (wrong alphabet, padding, truncated or overlong varints, unsorted or
+/// duplicate ids, zero counters, counters above 2^62, more than 4096 entries,
+/// trailing bytes); the empty string decodes to the empty vector, and is its
+/// only spelling. Decoded entries carry no timestamps (zero).
 std::optional<version_vector> decode_context(const std::string& text);
 
 } // namespace dkv
