@@ -4,6 +4,7 @@
 
 #include "actors/detail/put_quorum.hpp"
 #include "messages/errors.hpp"
+#include "messages/handoff_protocol.hpp"
 
 namespace dkv {
 
@@ -44,11 +45,37 @@ void check_quorum(put_ptr self) {
   }
 }
 
+/// Sends the stored object to a substitute with the hint of the home
+/// replica it stands in for; its ack counts like the home replica's.
+void send_hinted(put_ptr self, const replica_target& t) {
+  auto& st = self->state;
+  auto node = t.node;
+  if (!t.hint_handle) {
+    st.quorum->fail(node);
+    return;
+  }
+  vnode_hint_v1 msg{st.cfg.write.partition, st.stored, t.hint_for};
+  self->request(t.hint_handle, st.cfg.timeout, std::move(msg))
+    .then(
+      [self, node](vnode_object_v1&) {
+        self->state.quorum->ack(node);
+        check_quorum(self);
+      },
+      [self, node](caf::error&) {
+        self->state.quorum->fail(node);
+        check_quorum(self);
+      });
+}
+
 void replicate(put_ptr self) {
   auto& st = self->state;
   auto& targets = st.cfg.targets;
   for (size_t i = 1; i < targets.size(); ++i) {
     auto node = targets[i].node;
+    if (!targets[i].hint_for.empty()) {
+      send_hinted(self, targets[i]);
+      continue;
+    }
     if (!targets[i].handle) {
       st.quorum->fail(node);
       continue;
@@ -85,7 +112,10 @@ caf::behavior put_coordinator(put_ptr self, put_coordinator_config cfg) {
     .then(
       [self, local](vnode_object_v1& reply) {
         self->state.stored = std::move(reply.stored);
-        self->state.quorum->ack(local.node);
+        if (local.hint_for.empty())
+          self->state.quorum->ack(local.node);
+        else
+          send_hinted(self, local); // this node stands in for an owner
         replicate(self);
       },
       [self](caf::error& err) {

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "caf/actor.hpp"
+
 #include "messages/vnode_protocol.hpp"
 
 namespace dkv {
@@ -12,6 +14,10 @@ namespace dkv {
 struct replica_target {
   std::string node;
   vnode_actor handle;
+  /// Non-empty when `node` stands in for an unreachable home replica
+  /// (sloppy quorum): writes then go as vnode_hint_v1 to `hint_handle`.
+  std::string hint_for;
+  caf::actor hint_handle;
 };
 
 } // namespace dkv

@@ -11,6 +11,7 @@
 #include "actors/detail/key_hash.hpp"
 #include "actors/detail/preference_list.hpp"
 #include "actors/get_coordinator.hpp"
+#include "actors/handoff_queue.hpp"
 #include "actors/logging.hpp"
 #include "actors/put_coordinator.hpp"
 #include "actors/vnode.hpp"
@@ -42,6 +43,7 @@ struct router_state {
   std::map<std::string, std::string> member_addrs; // name -> address
   std::vector<std::string> owners;                 // empty: no ring yet
   std::map<uint32_t, vnode_actor> vnodes;
+  caf::actor handoff;
   std::map<std::string, uint64_t> counters;
 
   const node_settings& settings() const { return cfg.settings; }
@@ -51,6 +53,8 @@ struct router_state {
     // The vnodes live as long as the router that spawned them.
     for (auto& [partition, vnode] : vnodes)
       caf::anon_send_exit(vnode, caf::exit_reason::user_shutdown);
+    if (handoff)
+      caf::anon_send_exit(handoff, caf::exit_reason::user_shutdown);
   }
 };
 
@@ -137,6 +141,8 @@ void handshake(router_ptr self, const std::string& addr) {
         peer.last_heard = std::chrono::steady_clock::now();
         st.member_addrs[info.name] = addr;
         st.log->info("peer.up name={} address={}", info.name, addr);
+        self->send(st.handoff, peer_up_atom::value, info.name,
+                   caf::actor_cast<caf::actor>(peer.handle));
         maybe_form_ring(self);
       },
       [self, addr](caf::error& err) {
@@ -183,6 +189,8 @@ void on_peer_down(router_ptr self, const caf::actor_addr& who) {
     if (peer.handle && peer.handle.address() == who) {
       st.log->warn("peer.down name={} address={}", peer.name, addr);
       peer.handle = nullptr;
+      if (!peer.name.empty())
+        self->send(st.handoff, peer_down_atom::value, peer.name);
     }
 }
 
@@ -203,22 +211,51 @@ vnode_actor vnode_for(router_ptr self, uint32_t partition) {
   return handle;
 }
 
-std::vector<replica_target> primaries(router_ptr self, uint32_t partition) {
+/// The published actor of `name`, null if unknown or unreachable now.
+node_actor peer_handle(router_ptr self, const std::string& name) {
   auto& st = self->state;
+  auto i = st.member_addrs.find(name);
+  if (i == st.member_addrs.end())
+    return {};
+  return st.peers[i->second].handle;
+}
+
+/// The replicas of a partition for one request (paper §4.6, sloppy quorum):
+/// walking the extended preference list, the first N reachable nodes; each
+/// reachable fallback stands in for one unreachable home replica, in order.
+std::vector<replica_target> replicas(router_ptr self, uint32_t partition) {
+  auto& st = self->state;
+  auto& me = st.settings().name;
+  auto n = st.settings().n;
+  auto walk = detail::extended_preference_list(st.owners, partition);
   std::vector<replica_target> result;
-  for (auto& name :
-       detail::preference_list(st.owners, partition, st.settings().n)) {
-    replica_target t{name, vnode_actor{}};
-    if (name == st.settings().name) {
+  std::vector<std::string> absent; // unreachable home replicas, in order
+  size_t covered = 0;
+  for (size_t i = 0; i < walk.size() && result.size() < n; ++i) {
+    auto& name = walk[i];
+    bool home = i < n;
+    replica_target t{name, vnode_actor{}, {}, {}};
+    if (name == me) {
       t.handle = vnode_for(self, partition);
-    } else if (auto i = st.member_addrs.find(name);
-               i != st.member_addrs.end()) {
-      auto& peer = st.peers[i->second];
-      if (peer.handle)
-        t.handle = caf::actor_cast<vnode_actor>(peer.handle);
+      t.hint_handle = st.handoff;
+    } else if (auto peer = peer_handle(self, name)) {
+      t.handle = caf::actor_cast<vnode_actor>(peer);
+      t.hint_handle = caf::actor_cast<caf::actor>(peer);
+    } else {
+      if (home)
+        absent.push_back(name);
+      continue;
+    }
+    if (!home) {
+      if (covered >= absent.size())
+        break;
+      t.hint_for = absent[covered++];
     }
     result.push_back(std::move(t));
   }
+  // Home replicas nobody stands in for still count against the quorum.
+  for (; covered < absent.size() && result.size() < n; ++covered)
+    result.push_back(replica_target{absent[covered], vnode_actor{}, {}, {}});
   return result;
 }
 
@@ -317,13 +354,24 @@ caf::result<Reply> handle_write(router_ptr self, Request& req,
   if (auto err = check_ring(self))
     return err;
   auto partition = partition_of_key(self, req.key);
-  auto targets = primaries(self, partition);
+  auto targets = replicas(self, partition);
   auto rp = self->make_response_promise<Reply>();
+  // A home replica coordinates (clocks gain entries only from owners);
+  // another node forwards to the first reachable one. Only when no home
+  // replica is reachable does a substitute coordinate (always writable).
+  auto is_home = [](const replica_target& t) {
+    return t.hint_for.empty() && t.handle;
+  };
   auto me = std::find_if(targets.begin(), targets.end(), [&](auto& t) {
     return t.node == st.settings().name;
   });
-  if (me == targets.end()) {
-    forward_write(self, req, rp, std::move(targets), 0);
+  bool any_home = std::any_of(targets.begin(), targets.end(), is_home);
+  if (me == targets.end() || (!me->hint_for.empty() && any_home)) {
+    std::vector<replica_target> homes;
+    for (auto& t : targets)
+      if (is_home(t))
+        homes.push_back(t);
+    forward_write(self, req, rp, std::move(homes), 0);
     return rp;
   }
   std::rotate(targets.begin(), me, me + 1); // the local replica goes first
@@ -364,7 +412,7 @@ caf::result<get_reply_v1> handle_get(router_ptr self, get_request_v1& req) {
   get_coordinator_config cfg;
   cfg.partition = partition_of_key(self, req.key);
   cfg.key = req.key;
-  cfg.targets = primaries(self, cfg.partition);
+  cfg.targets = replicas(self, cfg.partition);
   cfg.r = req.r != 0 ? req.r : st.settings().r;
   cfg.timeout = st.settings().request_timeout;
   st.count("gets");
@@ -440,6 +488,14 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.log = logger("router");
+  handoff_config hcfg;
+  hcfg.store = st.cfg.store;
+  hcfg.hints = std::make_shared<storage::hint_store>(st.cfg.store->engine());
+  hcfg.router = caf::actor_cast<caf::actor>(self);
+  hcfg.interval = st.settings().connect_retry;
+  hcfg.request_timeout = st.settings().request_timeout;
+  st.handoff = spawn_handoff_queue(self->system(), std::move(hcfg));
+  self->monitor(st.handoff);
   st.member_addrs[st.settings().name] = st.settings().address();
   load_members(self);
   for (auto& seed : st.settings().seeds)
@@ -461,6 +517,15 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
         st.vnodes.erase(i); // respawned (reopening its database) on next use
         return;
       }
+    if (msg.source == st.handoff.address()) {
+      // Without its handoff queue the node would silently stop delivering
+      // hints: fail, so the supervisor restarts the router (and the queue).
+      st.log->error("handoff.down reason=\"{}\"",
+                    self->system().render(msg.reason));
+      self->quit(msg.reason ? msg.reason
+                            : caf::error{caf::exit_reason::unknown});
+      return;
+    }
     on_peer_down(self, msg.source);
   });
   self->send(self, connect_tick_atom::value);
@@ -496,7 +561,27 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
         p, detail::preference_list(self->state.owners, p,
                                    self->state.settings().n)};
     },
-    [self](status_request_v1&) { return describe_status(self); },
+    [self](status_request_v1&) -> caf::result<status_reply_v1> {
+      auto rp = self->make_response_promise<status_reply_v1>();
+      self->request(self->state.handoff, self->state.settings().request_timeout,
+                    caf::get_atom::value)
+        .then(
+          [self, rp](std::vector<hint_count>& counts) mutable {
+            auto reply = describe_status(self);
+            uint64_t total = 0;
+            for (auto& c : counts) {
+              total += c.pending;
+              reply.stats.push_back(
+                {"hints.pending." + c.owner, std::to_string(c.pending)});
+            }
+            reply.stats.push_back({"hints.pending", std::to_string(total)});
+            rp.deliver(std::move(reply));
+          },
+          [self, rp](caf::error&) mutable {
+            rp.deliver(describe_status(self));
+          });
+      return rp;
+    },
     [self](node_info_request_v1& req) -> caf::result<node_info_v1> {
       auto& st = self->state;
       if (req.cluster != st.settings().cluster
@@ -513,6 +598,17 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
       return node_info_v1{st.settings().cluster, st.settings().name,
                           st.settings().address(), st.settings().partitions,
                           st.cfg.incarnation};
+    },
+    [self](vnode_hint_v1& req) -> caf::result<vnode_object_v1> {
+      if (req.partition >= self->state.settings().partitions)
+        return bad_partition(req.partition);
+      self->state.count("hints.received");
+      auto rp = self->make_response_promise<vnode_object_v1>();
+      self->request(self->state.handoff, self->state.settings().request_timeout,
+                    std::move(req))
+        .then([rp](vnode_object_v1& x) mutable { rp.deliver(std::move(x)); },
+              [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
     },
     [self](vnode_get_v1& req) -> caf::result<vnode_object_v1> {
       if (req.partition >= self->state.settings().partitions)

@@ -7,6 +7,8 @@
 //   <client_protocol.hpp messages>         from clients and forwarding peers
 //   <vnode_protocol.hpp messages>          from coordinators on any node;
 //                                          delegated to the local vnode
+//   vnode_hint_v1 -> vnode_object_v1       a write meant for a down owner
+//                                          (handoff_protocol.hpp)
 //
 // Errors of the handshake: invalid_argument when the caller belongs to
 // another cluster or runs another Q (the caller logs and refuses the peer).
@@ -15,6 +17,7 @@
 #include <string>
 
 #include "messages/client_protocol.hpp"
+#include "messages/handoff_protocol.hpp"
 #include "messages/inspect.hpp"
 #include "messages/version_vector.hpp"
 #include "messages/vnode_protocol.hpp"
@@ -42,6 +45,7 @@ DKV_INSPECT(node_info_v1, x.cluster, x.name, x.address, x.partitions,
             x.incarnation)
 
 using node_actor = client_actor::extend_with<vnode_actor>::extend<
-  caf::replies_to<node_info_request_v1>::with<node_info_v1>>;
+  caf::replies_to<node_info_request_v1>::with<node_info_v1>,
+  caf::replies_to<vnode_hint_v1>::with<vnode_object_v1>>;
 
 } // namespace dkv

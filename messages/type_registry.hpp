@@ -44,6 +44,9 @@ inline void register_types(caf::actor_system_config& cfg) {
   // node protocol
   cfg.add_message_type<node_info_request_v1>("dkv::node_info_request_v1");
   cfg.add_message_type<node_info_v1>("dkv::node_info_v1");
+  // handoff
+  cfg.add_message_type<vnode_hint_v1>("dkv::vnode_hint_v1");
+  cfg.add_message_type<hint_count>("dkv::hint_count");
   cfg.add_error_category(
     dkv_error_category,
     [](uint8_t code, caf::atom_value, const caf::message& ctx) {
