@@ -91,6 +91,8 @@ std::string validate(const node_settings& s) {
     return "dkv.request-timeout: must be positive";
   if (s.connect_retry.count() <= 0)
     return "dkv.connect-retry: must be positive";
+  if (!(s.phi_threshold >= 1.0 && s.phi_threshold <= 100.0))
+    return "dkv.phi-threshold: must be in 1..100 (8 is the usual choice)";
   if (s.limits.max_key_bytes < 1 || s.limits.max_key_bytes > 65536)
     return "dkv.max-key-bytes: must be in 1..65536";
   if (s.limits.max_value_bytes < 1

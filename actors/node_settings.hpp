@@ -38,6 +38,9 @@ struct node_settings {
   uint32_t w = 2;
   std::chrono::milliseconds request_timeout{2000};
   std::chrono::milliseconds connect_retry{1000};
+  /// Phi-accrual suspicion past which a connected peer counts as down
+  /// (actors/detail/phi_detector.hpp); heartbeats go every connect_retry.
+  double phi_threshold = 8.0;
   sync_policy durability = sync_policy::none;
   std::string log_level = "info";
   storage::object_limits limits;

@@ -9,6 +9,7 @@
 
 #include "actors/detail/claim.hpp"
 #include "actors/detail/key_hash.hpp"
+#include "actors/detail/phi_detector.hpp"
 #include "actors/detail/preference_list.hpp"
 #include "actors/get_coordinator.hpp"
 #include "actors/handoff_queue.hpp"
@@ -33,6 +34,11 @@ struct peer_info {
   bool connecting = false;
   std::chrono::steady_clock::time_point last_heard;
   bool heard = false;
+  /// Heartbeat history of the current connection.
+  detail::phi_detector detector;
+  /// Connected but silent past the phi threshold: treated as down.
+  bool suspected = false;
+  bool heartbeat_in_flight = false;
 };
 
 struct router_state {
@@ -139,6 +145,9 @@ void handshake(router_ptr self, const std::string& addr) {
         peer.name = info.name;
         peer.heard = true;
         peer.last_heard = std::chrono::steady_clock::now();
+        peer.detector = detail::phi_detector{};
+        peer.detector.heartbeat(peer.last_heard);
+        peer.suspected = false;
         st.member_addrs[info.name] = addr;
         st.log->info("peer.up name={} address={}", info.name, addr);
         self->send(st.handoff, peer_up_atom::value, info.name,
@@ -194,6 +203,50 @@ void on_peer_down(router_ptr self, const caf::actor_addr& who) {
     }
 }
 
+/// One heartbeat round: pings every connected peer (the handshake message
+/// doubles as a ping) and re-evaluates suspicion. Local and quick (paper
+/// §4.8.3): only this node's own evidence counts.
+void heartbeat(router_ptr self) {
+  auto& st = self->state;
+  auto now = std::chrono::steady_clock::now();
+  for (auto& [addr, peer] : st.peers) {
+    if (!peer.handle || peer.name.empty())
+      continue;
+    auto phi = peer.detector.phi(now);
+    bool suspect = phi > st.settings().phi_threshold;
+    if (suspect != peer.suspected) {
+      peer.suspected = suspect;
+      if (suspect) {
+        st.log->warn("peer.suspected name={} phi={:.1f}", peer.name, phi);
+        self->send(st.handoff, peer_down_atom::value, peer.name);
+      } else {
+        st.log->info("peer.up name={} address={}", peer.name, addr);
+        self->send(st.handoff, peer_up_atom::value, peer.name,
+                   caf::actor_cast<caf::actor>(peer.handle));
+      }
+    }
+    if (peer.heartbeat_in_flight)
+      continue;
+    peer.heartbeat_in_flight = true;
+    node_info_request_v1 ping{st.settings().cluster, st.settings().partitions,
+                              st.settings().name, st.settings().address()};
+    auto target = peer.handle;
+    self->request(target, st.settings().request_timeout * 10, std::move(ping))
+      .then(
+        [self, addr = addr, target](node_info_v1&) {
+          auto& peer = self->state.peers[addr];
+          peer.heartbeat_in_flight = false;
+          if (peer.handle != target)
+            return; // an answer over an old connection
+          peer.last_heard = std::chrono::steady_clock::now();
+          peer.detector.heartbeat(peer.last_heard);
+        },
+        [self, addr = addr](caf::error&) {
+          self->state.peers[addr].heartbeat_in_flight = false;
+        });
+  }
+}
+
 // -- placement ----------------------------------------------------------------
 
 vnode_actor vnode_for(router_ptr self, uint32_t partition) {
@@ -217,7 +270,8 @@ node_actor peer_handle(router_ptr self, const std::string& name) {
   auto i = st.member_addrs.find(name);
   if (i == st.member_addrs.end())
     return {};
-  return st.peers[i->second].handle;
+  auto& peer = st.peers[i->second];
+  return peer.suspected ? node_actor{} : peer.handle;
 }
 
 /// The replicas of a partition for one request (paper §4.6, sloppy quorum):
@@ -450,7 +504,8 @@ members_reply_v1 describe_members(router_ptr self) {
     member_status m;
     m.name = peer.name.empty() ? "?" : peer.name;
     m.address = addr;
-    m.status = peer.handle && !peer.name.empty() ? "up" : "down";
+    m.status = peer.handle && !peer.name.empty() && !peer.suspected ? "up"
+                                                                    : "down";
     m.partitions = owned[peer.name];
     if (peer.heard)
       m.last_heard_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -533,6 +588,7 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
     [self](connect_tick_atom) {
       for (auto& [addr, peer] : self->state.peers)
         connect(self, addr);
+      heartbeat(self);
       self->delayed_send(self, self->state.settings().connect_retry,
                          connect_tick_atom::value);
     },

@@ -32,6 +32,8 @@ node_config::node_config() {
     .add(w_, "w", "default write quorum")
     .add(request_timeout_, "request-timeout", "coordinator timeout (e.g. 2s)")
     .add(connect_retry_, "connect-retry", "interval of reconnect attempts")
+    .add(phi_threshold_, "phi-threshold",
+         "failure-detector suspicion that marks a peer down (default 8)")
     .add(durability_, "durability", "fsync policy: all, one or none")
     .add(log_level_, "log-level", "trace, debug, info, warn, error, off")
     .add(max_key_bytes_, "max-key-bytes", "largest key accepted")
@@ -91,6 +93,7 @@ std::string node_config::to_settings(node_settings& out) const {
   if (!parse_sync_policy(durability_, out.durability))
     return "dkv.durability: '" + durability_ + "' must be all, one or none";
   out.log_level = log_level_;
+  out.phi_threshold = phi_threshold_;
   out.limits.max_key_bytes = static_cast<size_t>(max_key_bytes_);
   out.limits.max_value_bytes = static_cast<size_t>(max_value_bytes_);
   out.max_clock_entries = static_cast<size_t>(max_clock_entries_);

@@ -36,6 +36,7 @@ private:
   int64_t w_ = 2;
   caf::timespan request_timeout_ = std::chrono::seconds(2);
   caf::timespan connect_retry_ = std::chrono::seconds(1);
+  double phi_threshold_ = 8.0;
   std::string durability_ = "none";
   std::string log_level_ = "info";
   int64_t max_key_bytes_ = 1024;

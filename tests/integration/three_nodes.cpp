@@ -95,6 +95,26 @@ CAF_TEST(bad input gets a clear error) {
   CAF_CHECK(has(bad_ctx, "invalid_argument"));
 }
 
+CAF_TEST(a paused node is suspected and the cluster writes around it) {
+  auto node3 = "\"name\":\"node3\",\"address\":\"127.0.0.1:"
+               + std::to_string(cluster.port(3)) + "\",\"status\":";
+  cluster.pause(3); // connected, but silent: only heartbeats can tell
+  auto start = std::chrono::steady_clock::now();
+  auto members = cluster.await(1, "members", node3 + "\"down\"", 15000);
+  CAF_CHECK(has(members, node3 + "\"down\""));
+  CAF_MESSAGE("paused node suspected after "
+              << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - start)
+                   .count()
+              << " ms");
+  // W=2 from nodes 1 and 2 without waiting for node 3's timeout.
+  for (int i = 0; i < 5; ++i)
+    CAF_CHECK(ok(cluster.console(1, "put paused" + std::to_string(i) + " v")));
+  cluster.resume(3);
+  CAF_CHECK(has(cluster.await(1, "members", node3 + "\"up\"", 15000),
+                node3 + "\"up\""));
+}
+
 CAF_TEST(a node with another partition count is refused) {
   // Node 4 is not a seed of the others; it contacts them itself.
   CAF_REQUIRE(cluster.start_with(4, {"--dkv.partitions=32"}));
