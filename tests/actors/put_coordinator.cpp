@@ -26,7 +26,7 @@ struct fixture : test_coordinator_fixture<dkv_config> {
     put_coordinator_config cfg;
     char name = 'a';
     for (auto& r : replicas)
-      cfg.targets.push_back({std::string(1, name++), r});
+      cfg.targets.push_back({std::string(1, name++), r, {}, {}});
     cfg.w = w;
     cfg.timeout = std::chrono::seconds(1);
     cfg.write.partition = 7;
@@ -123,6 +123,35 @@ CAF_TEST(writes with the same stale context become siblings) {
   CAF_CHECK_EQUAL(live_values(**outcome), std::vector<std::string>{"v3"});
   CAF_CHECK_EQUAL(live_values(state_of(2).data["k"]),
                   std::vector<std::string>{"v3"});
+}
+
+CAF_TEST(a substitute acks with a hint for the absent owner) {
+  make_replicas({fake_mode::normal});
+  std::vector<vnode_hint_v1> hints;
+  auto substitute = sys.spawn([&hints](caf::event_based_actor*) {
+    return caf::behavior{[&hints](vnode_hint_v1& h) {
+      hints.push_back(h);
+      return vnode_object_v1{h.incoming};
+    }};
+  });
+  put_coordinator_config cfg;
+  cfg.targets.push_back({"a", replicas[0], {}, {}});
+  cfg.targets.push_back({"d", vnode_actor{}, "b", substitute});
+  cfg.targets.push_back({"c", vnode_actor{}, {}, {}}); // absent, uncovered
+  cfg.w = 2;
+  cfg.timeout = std::chrono::seconds(1);
+  cfg.write.partition = 7;
+  cfg.write.key = "k";
+  cfg.write.value = "v";
+  cfg.finish = [this](caf::expected<object> x) { outcome = std::move(x); };
+  spawn_put_coordinator(sys, std::move(cfg));
+  run();
+  CAF_REQUIRE(outcome && *outcome);
+  CAF_REQUIRE_EQUAL(hints.size(), 1u);
+  CAF_CHECK_EQUAL(hints[0].owner, "b");
+  CAF_CHECK_EQUAL(hints[0].partition, 7u);
+  CAF_CHECK_EQUAL(live_values(hints[0].incoming),
+                  std::vector<std::string>{"v"});
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
