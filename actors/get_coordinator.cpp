@@ -3,6 +3,7 @@
 #include "caf/all.hpp"
 
 #include "actors/detail/get_quorum.hpp"
+#include "actors/finish_once.hpp"
 #include "messages/errors.hpp"
 
 namespace dkv {
@@ -13,20 +14,8 @@ struct get_state {
   static inline const char* name = "dkv.get_coordinator";
   get_coordinator_config cfg;
   std::optional<detail::get_quorum> quorum;
-  bool finished = false;
+  finish_once<object> finish;
   bool repaired = false;
-
-  void finish(caf::expected<object> result) {
-    if (finished)
-      return;
-    finished = true;
-    cfg.finish(std::move(result));
-  }
-
-  ~get_state() {
-    if (!finished && cfg.finish)
-      finish(make_error(dkv_errc::timeout, "get coordinator stopped early"));
-  }
 };
 
 using get_ptr = caf::stateful_actor<get_state>*;
@@ -70,6 +59,7 @@ void check_quorum(get_ptr self) {
 
 caf::behavior get_coordinator(get_ptr self, get_coordinator_config cfg) {
   auto& st = self->state;
+  st.finish = finish_once<object>{std::move(cfg.finish), "get coordinator"};
   st.cfg = std::move(cfg);
   std::vector<std::string> names;
   for (auto& t : st.cfg.targets)

@@ -3,6 +3,7 @@
 #include "caf/all.hpp"
 
 #include "actors/detail/put_quorum.hpp"
+#include "actors/finish_once.hpp"
 #include "messages/errors.hpp"
 #include "messages/handoff_protocol.hpp"
 
@@ -15,19 +16,7 @@ struct put_state {
   put_coordinator_config cfg;
   std::optional<detail::put_quorum> quorum;
   object stored;
-  bool finished = false;
-
-  void finish(caf::expected<object> result) {
-    if (finished)
-      return;
-    finished = true;
-    cfg.finish(std::move(result));
-  }
-
-  ~put_state() {
-    if (!finished && cfg.finish)
-      finish(make_error(dkv_errc::timeout, "put coordinator stopped early"));
-  }
+  finish_once<object> finish;
 };
 
 using put_ptr = caf::stateful_actor<put_state>*;
@@ -45,17 +34,11 @@ void check_quorum(put_ptr self) {
   }
 }
 
-/// Sends the stored object to a substitute with the hint of the home
-/// replica it stands in for; its ack counts like the home replica's.
-void send_hinted(put_ptr self, const replica_target& t) {
-  auto& st = self->state;
-  auto node = t.node;
-  if (!t.hint_handle) {
-    st.quorum->fail(node);
-    return;
-  }
-  vnode_hint_v1 msg{st.cfg.write.partition, st.stored, t.hint_for};
-  self->request(t.hint_handle, st.cfg.timeout, std::move(msg))
+/// Sends `msg` to one replica; its answer counts toward W.
+template <class Handle, class Message>
+void ask_replica(put_ptr self, const Handle& handle, Message msg,
+                 const std::string& node) {
+  self->request(handle, self->state.cfg.timeout, std::move(msg))
     .then(
       [self, node](vnode_object_v1&) {
         self->state.quorum->ack(node);
@@ -67,36 +50,31 @@ void send_hinted(put_ptr self, const replica_target& t) {
       });
 }
 
-void replicate(put_ptr self) {
+/// Sends the stored object to a replica: as a plain merge to a home
+/// replica, or with the hint of the home replica a substitute stands in for.
+void send_to(put_ptr self, const replica_target& t) {
   auto& st = self->state;
-  auto& targets = st.cfg.targets;
-  for (size_t i = 1; i < targets.size(); ++i) {
-    auto node = targets[i].node;
-    if (!targets[i].hint_for.empty()) {
-      send_hinted(self, targets[i]);
-      continue;
-    }
-    if (!targets[i].handle) {
-      st.quorum->fail(node);
-      continue;
-    }
-    vnode_merge_v1 msg{st.cfg.write.partition, st.stored, false};
-    self->request(targets[i].handle, st.cfg.timeout, std::move(msg))
-      .then(
-        [self, node](vnode_object_v1&) {
-          self->state.quorum->ack(node);
-          check_quorum(self);
-        },
-        [self, node](caf::error&) {
-          self->state.quorum->fail(node);
-          check_quorum(self);
-        });
-  }
+  auto partition = st.cfg.write.partition;
+  if (!t.hint_for.empty() && t.hint_handle)
+    ask_replica(self, t.hint_handle,
+                vnode_hint_v1{partition, st.stored, t.hint_for}, t.node);
+  else if (t.hint_for.empty() && t.handle)
+    ask_replica(self, t.handle, vnode_merge_v1{partition, st.stored, false},
+                t.node);
+  else
+    st.quorum->fail(t.node); // unreachable now
+}
+
+void replicate(put_ptr self) {
+  auto& targets = self->state.cfg.targets;
+  for (size_t i = 1; i < targets.size(); ++i)
+    send_to(self, targets[i]);
   check_quorum(self);
 }
 
 caf::behavior put_coordinator(put_ptr self, put_coordinator_config cfg) {
   auto& st = self->state;
+  st.finish = finish_once<object>{std::move(cfg.finish), "put coordinator"};
   st.cfg = std::move(cfg);
   std::vector<std::string> names;
   for (auto& t : st.cfg.targets)
@@ -115,7 +93,7 @@ caf::behavior put_coordinator(put_ptr self, put_coordinator_config cfg) {
         if (local.hint_for.empty())
           self->state.quorum->ack(local.node);
         else
-          send_hinted(self, local); // this node stands in for an owner
+          send_to(self, local); // this node stands in for an owner: hint
         replicate(self);
       },
       [self](caf::error& err) {

@@ -20,8 +20,8 @@ struct fixture : test_coordinator_fixture<dkv_config> {
       replicas.push_back(sys.spawn(fake_vnode, id++, mode));
   }
 
-  void put(const std::string& key, const std::string& value, size_t w,
-           version_vector context = {}) {
+  caf::actor put(const std::string& key, const std::string& value, size_t w,
+                 version_vector context = {}) {
     outcome.reset();
     put_coordinator_config cfg;
     char name = 'a';
@@ -34,7 +34,7 @@ struct fixture : test_coordinator_fixture<dkv_config> {
     cfg.write.context = std::move(context);
     cfg.write.value = value;
     cfg.finish = [this](caf::expected<object> x) { outcome = std::move(x); };
-    spawn_put_coordinator(sys, std::move(cfg));
+    return spawn_put_coordinator(sys, std::move(cfg));
   }
 
   fake_vnode_state& state_of(size_t i) {
@@ -89,6 +89,16 @@ CAF_TEST(silent replicas fail the put at the timeout) {
   trigger_timeouts();
   run();
   CAF_CHECK_EQUAL(error_code(), dkv_errc::quorum_unavailable);
+}
+
+CAF_TEST(a coordinator that dies early still answers with an error) {
+  make_replicas({fake_mode::normal, fake_mode::silent, fake_mode::silent});
+  auto coordinator = put("k", "v1", 2);
+  sched.run();
+  CAF_CHECK(!outcome.has_value());
+  caf::anon_send_exit(coordinator, caf::exit_reason::kill);
+  sched.run();
+  CAF_CHECK_EQUAL(error_code(), dkv_errc::timeout);
 }
 
 CAF_TEST(w of one succeeds with the local write alone) {
