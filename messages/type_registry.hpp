@@ -9,6 +9,7 @@
 #include "messages/client_protocol.hpp"
 #include "messages/errors.hpp"
 #include "messages/node_protocol.hpp"
+#include "messages/ring.hpp"
 #include "messages/vnode_protocol.hpp"
 
 namespace dkv {
@@ -44,6 +45,9 @@ inline void register_types(caf::actor_system_config& cfg) {
   // node protocol
   cfg.add_message_type<node_info_request_v1>("dkv::node_info_request_v1");
   cfg.add_message_type<node_info_v1>("dkv::node_info_v1");
+  // ring state (gossiped later)
+  cfg.add_message_type<member>("dkv::member");
+  cfg.add_message_type<ring_state>("dkv::ring_state");
   // handoff
   cfg.add_message_type<vnode_hint_v1>("dkv::vnode_hint_v1");
   cfg.add_message_type<hint_count>("dkv::hint_count");

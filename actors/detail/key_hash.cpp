@@ -2,25 +2,26 @@
 
 namespace dkv::detail {
 
-uint64_t key_hash(const std::string& key) {
-  uint64_t x = 0xcbf29ce484222325ull;
-  for (unsigned char c : key) {
-    x ^= c;
-    x *= 0x100000001b3ull;
+uint64_t key_hash(std::string_view key) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char byte : key) {
+    h ^= byte;
+    h *= 0x100000001b3ull;
   }
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdull;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ull;
-  x ^= x >> 33;
-  return x;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h;
 }
 
 uint32_t partition_of(uint64_t hash, uint32_t q) {
+  // Shifting a 64-bit value by 64 is undefined, so Q = 1 is its own case.
   if (q <= 1)
     return 0;
   int bits = 0;
-  while ((uint32_t{1} << bits) < q)
+  while ((uint64_t{2} << bits) <= q)
     ++bits;
   return static_cast<uint32_t>(hash >> (64 - bits));
 }
