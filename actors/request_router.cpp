@@ -145,7 +145,8 @@ void handshake(router_ptr self, const std::string& addr) {
         peer.name = info.name;
         peer.heard = true;
         peer.last_heard = std::chrono::steady_clock::now();
-        peer.detector = detail::phi_detector{};
+        peer.detector = detail::phi_detector{
+          100, 100.0, static_cast<double>(st.settings().connect_retry.count())};
         peer.detector.heartbeat(peer.last_heard);
         peer.suspected = false;
         st.member_addrs[info.name] = addr;

@@ -21,13 +21,17 @@ public:
 
   /// `window`: inter-arrival samples kept; `min_stddev_ms`: floor of the
   /// deviation, so perfectly regular heartbeats do not make a single late
-  /// one look fatal.
-  explicit phi_detector(size_t window = 100, double min_stddev_ms = 100.0);
+  /// one look fatal; `expected_interval_ms`: the prior used until two
+  /// heartbeats give a real interval (a peer that falls silent right after
+  /// connecting must still be suspected; 0 = no prior).
+  explicit phi_detector(size_t window = 100, double min_stddev_ms = 100.0,
+                        double expected_interval_ms = 0.0);
 
   /// Records a heartbeat (any sign of life) at `now`.
   void heartbeat(time_point now);
 
-  /// Suspicion at `now`; 0 before the first heartbeat.
+  /// Suspicion at `now`; 0 before the first heartbeat (and before the second
+  /// one if there is no prior).
   double phi(time_point now) const;
 
   /// True once a heartbeat arrived.
@@ -41,6 +45,7 @@ public:
 private:
   size_t window_;
   double min_stddev_ms_;
+  double expected_interval_ms_;
   std::deque<double> intervals_ms_;
   double sum_ = 0;
   double sum_sq_ = 0;

@@ -26,6 +26,13 @@ CAF_TEST(no suspicion before any history) {
   CAF_CHECK(d.heard());
 }
 
+CAF_TEST(a prior suspects a peer silent right after the first heartbeat) {
+  phi_detector d{100, 100.0, 1000.0};
+  d.heartbeat(t0);
+  CAF_CHECK_LESS(d.phi(t0 + milliseconds(1000)), 1.0);
+  CAF_CHECK_GREATER(d.phi(t0 + seconds(5)), 8.0);
+}
+
 CAF_TEST(regular heartbeats keep phi low) {
   auto d = regular(20, milliseconds(1000));
   auto last = t0 + milliseconds(1000) * 19;
@@ -51,6 +58,15 @@ CAF_TEST(silence raises phi past the threshold and a heartbeat clears it) {
   }
   d.heartbeat(last + seconds(60));
   CAF_CHECK_LESS(d.phi(last + seconds(60) + milliseconds(100)), 1.0);
+}
+
+CAF_TEST(a long pause does not slow down the next detection) {
+  auto d = regular(20, milliseconds(1000));
+  auto last = t0 + milliseconds(1000) * 19;
+  d.heartbeat(last + seconds(30)); // back after a 30 s freeze
+  auto after = last + seconds(30);
+  CAF_CHECK_EQUAL(d.mean_ms(), 1000.0);
+  CAF_CHECK_GREATER(d.phi(after + milliseconds(1700)), 8.0);
 }
 
 CAF_TEST(jittery peers get more slack) {
