@@ -1,10 +1,12 @@
 #pragma once
 
 // Pure text helpers of dkv-console: splitting a command line into words
-// (quotes and escapes) and writing JSON. No CAF, no I/O.
+// (quotes and escapes), parsing words into a command, and writing JSON.
+// No CAF, no I/O.
 
 #include <cstdint>
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,17 +59,72 @@ split_words(const std::string& line) {
   return words;
 }
 
-/// Length of the valid UTF-8 sequence starting at s[i], 0 if invalid.
+/// The first blank-separated token of `line`, unquoted: names the command in
+/// the error for a line that `split_words` rejects.
+inline std::string first_token(const std::string& line) {
+  auto first = line.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos)
+    return {};
+  auto last = line.find_first_of(" \t\r\n", first);
+  return line.substr(first, last == std::string::npos ? last : last - first);
+}
+
+/// A command: its name, its positional words and its --name=value options.
+struct command {
+  std::string op;
+  std::vector<std::string> args;
+  std::map<std::string, std::string> opts;
+};
+
+/// Parses words (the first is the command name) into `out`. A word
+/// `--name=value` is an option; a bare `--` makes every later word
+/// positional (for a value that starts with "--"). Returns an error message,
+/// empty on success. REQUIRES: `words` is not empty.
+inline std::string parse_command(const std::vector<std::string>& words,
+                                 command& out) {
+  out = command{};
+  out.op = words.front();
+  bool options_done = false;
+  for (size_t i = 1; i < words.size(); ++i) {
+    auto& w = words[i];
+    if (options_done || w.compare(0, 2, "--") != 0) {
+      out.args.push_back(w);
+      continue;
+    }
+    if (w == "--") {
+      options_done = true;
+      continue;
+    }
+    auto eq = w.find('=');
+    if (eq == std::string::npos || eq == 2)
+      return "option " + w + " needs the form --NAME=VALUE";
+    out.opts[w.substr(2, eq - 2)] = w.substr(eq + 1);
+  }
+  return {};
+}
+
+/// Length of the valid UTF-8 sequence starting at s[i], 0 if invalid
+/// (overlong forms, surrogates and code points above U+10FFFF included, so
+/// that strict JSON parsers accept the output).
 inline size_t utf8_sequence(const std::string& s, size_t i) {
   auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   auto c = byte(i);
-  size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3
-                                              : (c >> 3) == 30 ? 4 : 0;
+  size_t len = c < 0x80           ? 1
+               : (c >> 5) == 0x06 ? 2
+               : (c >> 4) == 0x0E ? 3
+               : (c >> 3) == 0x1E ? 4
+                                  : 0;
   if (len == 0 || i + len > s.size())
     return 0;
   for (size_t k = 1; k < len; ++k)
     if ((byte(i + k) & 0xC0) != 0x80)
       return 0;
+  uint32_t cp = len == 1 ? c : c & (0x7F >> len);
+  for (size_t k = 1; k < len; ++k)
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  static constexpr uint32_t min_cp[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+    return 0;
   return len;
 }
 
@@ -128,9 +185,7 @@ public:
       arr += (i > 0 ? "," : "") + json_string(values[i]);
     return raw(name, arr + "]");
   }
-  std::string str() const {
-    return out_.empty() ? "{}" : out_ + "}";
-  }
+  std::string str() const { return out_.empty() ? "{}" : out_ + "}"; }
 
 private:
   std::string out_;
