@@ -2,6 +2,7 @@
 
 #include "caf/test/dsl.hpp"
 
+#include "fixtures/memory_store.hpp"
 #include "fixtures/test_config.hpp"
 
 using namespace dkv;
@@ -9,12 +10,7 @@ using namespace dkv::test;
 
 namespace {
 
-struct fixture : test_coordinator_fixture<dkv_config> {
-  std::unique_ptr<storage::storage_engine> engine
-    = storage::make_memory_engine();
-  std::shared_ptr<storage::object_store> store
-    = std::make_shared<storage::object_store>(*engine,
-                                              storage::object_limits{});
+struct fixture : test_coordinator_fixture<dkv_config>, memory_store {
   caf::actor supervisor;
 
   fixture() {

@@ -2,6 +2,7 @@
 
 #include "caf/test/dsl.hpp"
 
+#include "fixtures/memory_store.hpp"
 #include "fixtures/test_config.hpp"
 #include "storage/record_codec.hpp"
 
@@ -10,12 +11,7 @@ using namespace dkv::test;
 
 namespace {
 
-struct fixture : test_coordinator_fixture<dkv_config> {
-  std::unique_ptr<storage::storage_engine> engine
-    = storage::make_memory_engine();
-  std::shared_ptr<storage::object_store> store
-    = std::make_shared<storage::object_store>(*engine,
-                                              storage::object_limits{});
+struct fixture : test_coordinator_fixture<dkv_config>, memory_store {
   vnode_actor vn;
 
   fixture() {
