@@ -138,12 +138,16 @@ CAF_TEST(writes with the same stale context become siblings) {
 CAF_TEST(a substitute acks with a hint for the absent owner) {
   make_replicas({fake_mode::normal});
   std::vector<vnode_hint_v1> hints;
-  auto substitute = sys.spawn([&hints](caf::event_based_actor*) {
-    return caf::behavior{[&hints](vnode_hint_v1& h) {
-      hints.push_back(h);
-      return vnode_object_v1{h.incoming};
-    }};
-  });
+  // (The unused int: CAF 0.17 binds a null argument tuple for a spawn
+  // without arguments, which UBSan reports.)
+  auto substitute = sys.spawn(
+    [&hints](caf::event_based_actor*, int) {
+      return caf::behavior{[&hints](vnode_hint_v1& h) {
+        hints.push_back(h);
+        return vnode_object_v1{h.incoming};
+      }};
+    },
+    0);
   put_coordinator_config cfg;
   cfg.targets.push_back({"a", replicas[0], {}, {}});
   cfg.targets.push_back({"d", vnode_actor{}, "b", substitute});
