@@ -6,9 +6,12 @@ namespace dkv {
 
 const char* to_string(sync_policy x) {
   switch (x) {
-    case sync_policy::all: return "all";
-    case sync_policy::one: return "one";
-    case sync_policy::none: return "none";
+  case sync_policy::all:
+    return "all";
+  case sync_policy::one:
+    return "one";
+  case sync_policy::none:
+    return "none";
   }
   return "?";
 }
@@ -22,8 +25,7 @@ bool parse_sync_policy(const std::string& text, sync_policy& out) {
   return false;
 }
 
-bool parse_address(const std::string& text, std::string& host,
-                   uint16_t& port) {
+bool parse_address(const std::string& text, std::string& host, uint16_t& port) {
   auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
     return false;
@@ -77,8 +79,7 @@ std::string validate(const node_settings& s) {
     if (!parse_address(seed, host, port))
       return "dkv.seeds: '" + seed + "' is not host:port";
   }
-  if (!is_power_of_two(s.partitions) || s.partitions < 8
-      || s.partitions > 4096)
+  if (!is_power_of_two(s.partitions) || s.partitions < 8 || s.partitions > 4096)
     return "dkv.partitions: " + num(s.partitions)
            + " must be a power of two in 8..4096";
   if (s.n < 1 || s.n > 16)
@@ -91,6 +92,8 @@ std::string validate(const node_settings& s) {
     return "dkv.request-timeout: must be positive";
   if (s.connect_retry.count() <= 0)
     return "dkv.connect-retry: must be positive";
+  if (s.gossip_interval.count() <= 0)
+    return "dkv.gossip-interval: must be positive (e.g. 1s)";
   if (!(s.phi_threshold >= 1.0 && s.phi_threshold <= 100.0))
     return "dkv.phi-threshold: must be in 1..100 (8 is the usual choice)";
   if (s.limits.max_key_bytes < 1 || s.limits.max_key_bytes > 65536)
@@ -100,8 +103,8 @@ std::string validate(const node_settings& s) {
     return "dkv.max-value-bytes: must be in 1..67108864";
   if (s.max_clock_entries < 2)
     return "dkv.max-clock-entries: must be at least 2";
-  static const char* levels[] = {"trace", "debug", "info", "warn",
-                                 "error", "critical", "off"};
+  static const char* levels[]
+    = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   bool level_ok = false;
   for (auto lvl : levels)
     level_ok = level_ok || s.log_level == lvl;

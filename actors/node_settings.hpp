@@ -30,7 +30,9 @@ struct node_settings {
   std::string host = "127.0.0.1";
   uint16_t port = 0;
   std::string data_dir;
-  /// host:port of bootstrap contacts; for now every seed is a member.
+  /// host:port of bootstrap contacts. A new node learns the cluster from
+  /// them by gossip; the first nodes of a new cluster form its ring from
+  /// their seed lists (give them all the same list).
   std::vector<std::string> seeds;
   uint32_t partitions = 64; // Q
   uint32_t n = 3;
@@ -41,6 +43,8 @@ struct node_settings {
   /// Phi-accrual suspicion past which a connected peer counts as down
   /// (actors/detail/phi_detector.hpp); heartbeats go every connect_retry.
   double phi_threshold = 8.0;
+  /// Interval of gossip rounds (paper §4.8): one exchange with a random peer.
+  std::chrono::milliseconds gossip_interval{1000};
   sync_policy durability = sync_policy::none;
   std::string log_level = "info";
   storage::object_limits limits;
@@ -55,7 +59,6 @@ std::string validate(const node_settings& s);
 
 /// Splits "host:port"; false for anything else (missing port, port 0 or
 /// > 65535, empty host).
-bool parse_address(const std::string& text, std::string& host,
-                   uint16_t& port);
+bool parse_address(const std::string& text, std::string& host, uint16_t& port);
 
 } // namespace dkv

@@ -6,10 +6,11 @@
 // others forward it to the first reachable one), and delegates replica
 // requests from peers to the local vnode of the partition.
 //
-// It also keeps the node's view of its peers: connects to every seed,
-// shakes hands (cluster name and Q must match), monitors connections and
-// retries lost ones. Membership is the seed list for now; the members seen
-// are persisted so a restarted node serves at once.
+// It spawns the node's handoff queue and gossiper and routes by the view
+// the gossiper sends it (messages/membership_protocol.hpp): the ring and
+// the peers usable now. Handshakes, gossip and `members` are delegated to
+// the gossiper. Losing either child stops the router, so the supervisor
+// restarts all three together.
 
 #include <memory>
 

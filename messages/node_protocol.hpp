@@ -9,6 +9,8 @@
 //                                          delegated to the local vnode
 //   vnode_hint_v1 -> vnode_object_v1       a write meant for a down owner
 //                                          (handoff_protocol.hpp)
+//   gossip_v1 -> gossip_v1                 ring and member directory
+//                                          (gossip.hpp)
 //
 // Errors of the handshake: invalid_argument when the caller belongs to
 // another cluster or runs another Q (the caller logs and refuses the peer).
@@ -17,6 +19,7 @@
 #include <string>
 
 #include "messages/client_protocol.hpp"
+#include "messages/gossip.hpp"
 #include "messages/handoff_protocol.hpp"
 #include "messages/inspect.hpp"
 #include "messages/version_vector.hpp"
@@ -46,6 +49,7 @@ DKV_INSPECT(node_info_v1, x.cluster, x.name, x.address, x.partitions,
 
 using node_actor = client_actor::extend_with<vnode_actor>::extend<
   caf::replies_to<node_info_request_v1>::with<node_info_v1>,
-  caf::replies_to<vnode_hint_v1>::with<vnode_object_v1>>;
+  caf::replies_to<vnode_hint_v1>::with<vnode_object_v1>,
+  caf::replies_to<gossip_v1>::with<gossip_v1>>;
 
 } // namespace dkv

@@ -4,11 +4,13 @@
 // key-hash space (actors/detail/key_hash.hpp) and the member that owns each.
 // Pure value types: no actors, no I/O.
 //
-// A ring_state is a versioned value so that gossip can spread it later: a
-// node that changes the membership (join, leave) recomputes the owners with
-// detail::claim() from the previous owners and bumps the version; a node
-// that receives a ring keeps whichever of the two supersedes() the other,
-// so every node settles on the same ring whatever the order of arrival.
+// A ring_state is a versioned value spread by gossip (messages/gossip.hpp):
+// a node that changes the membership (join, leave) recomputes the owners
+// with detail::claim() from the previous owners and bumps the version; a
+// node that receives a ring keeps whichever of the two supersedes() the
+// other, so every node settles on the same ring whatever the order of
+// arrival. Members are named by their stable node names; where to reach
+// them is the gossiped member directory's business.
 
 #include <cstdint>
 #include <string>
@@ -17,25 +19,6 @@
 #include "caf/meta/type_name.hpp"
 
 namespace dkv {
-
-/// A cluster member. `name` ("node1") is its stable identity: it names the
-/// owner of partitions and survives restarts and address changes; host and
-/// port only say where to reach it now.
-struct member {
-  std::string name;
-  std::string host;
-  uint16_t port = 0;
-
-  friend bool operator==(const member& x, const member& y) {
-    return x.name == y.name && x.host == y.host && x.port == y.port;
-  }
-  friend bool operator!=(const member& x, const member& y) { return !(x == y); }
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, member& x) {
-  return f(caf::meta::type_name("member"), x.name, x.host, x.port);
-}
 
 /// Who owns which partition. Invariants (see validate()): `partitions` is a
 /// power of two; `members` sorted, unique, non-empty names; `owners` has one

@@ -45,24 +45,25 @@ inline void register_types(caf::actor_system_config& cfg) {
   // node protocol
   cfg.add_message_type<node_info_request_v1>("dkv::node_info_request_v1");
   cfg.add_message_type<node_info_v1>("dkv::node_info_v1");
-  // ring state (gossiped later)
-  cfg.add_message_type<member>("dkv::member");
+  // gossip
   cfg.add_message_type<ring_state>("dkv::ring_state");
+  cfg.add_message_type<member_record>("dkv::member_record");
+  cfg.add_message_type<gossip_state>("dkv::gossip_state");
+  cfg.add_message_type<gossip_v1>("dkv::gossip_v1");
   // handoff
   cfg.add_message_type<vnode_hint_v1>("dkv::vnode_hint_v1");
   cfg.add_message_type<hint_count>("dkv::hint_count");
-  cfg.add_error_category(
-    dkv_error_category,
-    [](uint8_t code, caf::atom_value, const caf::message& ctx) {
-      std::string result = "dkv: ";
-      result += to_string(static_cast<dkv_errc>(code));
-      if (ctx.match_elements<std::string>()) {
-        result += " (";
-        result += ctx.get_as<std::string>(0);
-        result += ")";
-      }
-      return result;
-    });
+  cfg.add_error_category(dkv_error_category, [](uint8_t code, caf::atom_value,
+                                                const caf::message& ctx) {
+    std::string result = "dkv: ";
+    result += to_string(static_cast<dkv_errc>(code));
+    if (ctx.match_elements<std::string>()) {
+      result += " (";
+      result += ctx.get_as<std::string>(0);
+      result += ")";
+    }
+    return result;
+  });
 }
 
 } // namespace dkv

@@ -32,6 +32,8 @@ node_config::node_config() {
     .add(w_, "w", "default write quorum")
     .add(request_timeout_, "request-timeout", "coordinator timeout (e.g. 2s)")
     .add(connect_retry_, "connect-retry", "interval of reconnect attempts")
+    .add(gossip_interval_, "gossip-interval",
+         "interval of gossip rounds with a random peer (e.g. 1s)")
     .add(phi_threshold_, "phi-threshold",
          "failure-detector suspicion that marks a peer down (default 8)")
     .add(durability_, "durability", "fsync policy: all, one or none")
@@ -61,9 +63,8 @@ std::string node_config::to_settings(node_settings& out) const {
       }
     }
   }
-  auto in_range = [](int64_t x, int64_t lo, int64_t hi) {
-    return x >= lo && x <= hi;
-  };
+  auto in_range
+    = [](int64_t x, int64_t lo, int64_t hi) { return x >= lo && x <= hi; };
   if (!in_range(port_, 1, 65535))
     return "dkv.port: " + std::to_string(port_) + " must be 1..65535";
   if (!in_range(partitions_, 1, 1 << 30))
@@ -94,6 +95,8 @@ std::string node_config::to_settings(node_settings& out) const {
     return "dkv.durability: '" + durability_ + "' must be all, one or none";
   out.log_level = log_level_;
   out.phi_threshold = phi_threshold_;
+  out.gossip_interval
+    = std::chrono::duration_cast<std::chrono::milliseconds>(gossip_interval_);
   out.limits.max_key_bytes = static_cast<size_t>(max_key_bytes_);
   out.limits.max_value_bytes = static_cast<size_t>(max_value_bytes_);
   out.max_clock_entries = static_cast<size_t>(max_clock_entries_);

@@ -37,6 +37,7 @@ private:
   caf::timespan request_timeout_ = std::chrono::seconds(2);
   caf::timespan connect_retry_ = std::chrono::seconds(1);
   double phi_threshold_ = 8.0;
+  caf::timespan gossip_interval_ = std::chrono::seconds(1);
   std::string durability_ = "none";
   std::string log_level_ = "info";
   int64_t max_key_bytes_ = 1024;

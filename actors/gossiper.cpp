@@ -1,0 +1,630 @@
+#include "actors/gossiper.hpp"
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "caf/all.hpp"
+#include "caf/io/all.hpp"
+
+#include "actors/detail/claim.hpp"
+#include "actors/detail/phi_detector.hpp"
+#include "actors/handoff_queue.hpp"
+#include "actors/logging.hpp"
+#include "messages/errors.hpp"
+#include "messages/membership_protocol.hpp"
+
+namespace dkv {
+
+namespace {
+
+using connect_tick_atom = caf::atom_constant<caf::atom("conn_tick")>;
+using gossip_tick_atom = caf::atom_constant<caf::atom("gsp_tick")>;
+using clock_type = std::chrono::steady_clock;
+
+/// Meta key of the persisted gossip_state (CAF binary serialization).
+constexpr const char* gossip_meta_key = "gossip.v1";
+/// The member list written before gossip existed: lines of "name address".
+constexpr const char* legacy_members_key = "members.v1";
+
+/// A connection to another node and this node's direct evidence about it.
+struct peer_link {
+  std::string name; // empty until a handshake succeeded
+  node_actor handle;
+  bool connecting = false;
+  /// The last connection attempt failed or the connection was lost: this
+  /// node's own evidence says down, whatever gossip says.
+  bool unreachable = false;
+  detail::phi_detector detector;
+  bool suspected = false;
+  bool heartbeat_in_flight = false;
+};
+
+/// What gossip says about a node: when its heartbeat last advanced.
+struct rumour {
+  detail::phi_detector detector;
+};
+
+struct gossiper_state {
+  static inline const char* name = "dkv.gossiper";
+  gossiper_config cfg;
+  std::shared_ptr<spdlog::logger> log;
+  gossip_state state;
+  std::map<std::string, peer_link> peers; // by address
+  std::map<std::string, rumour> rumours;  // by name
+  /// Seed addresses that answered a gossip exchange (ring formation).
+  std::set<std::string> seeds_heard;
+  cluster_view last_view;
+  bool view_sent = false;
+  std::minstd_rand rng{std::random_device{}()};
+
+  const node_settings& settings() const { return cfg.settings; }
+
+  member_record& me() {
+    auto i = std::find_if(state.members.begin(), state.members.end(),
+                          [&](auto& m) { return m.name == settings().name; });
+    return *i; // inserted at start and never removed
+  }
+
+  /// Direct pings arrive every connect_retry with little jitter.
+  detail::phi_detector direct_detector() const {
+    return detail::phi_detector{
+      100, 100.0, static_cast<double>(settings().connect_retry.count())};
+  }
+
+  /// A node's gossiped heartbeat reaches us by a random path: its arrivals
+  /// jitter by whole gossip rounds.
+  detail::phi_detector rumour_detector() const {
+    auto interval = static_cast<double>(settings().gossip_interval.count());
+    return detail::phi_detector{100, interval, interval};
+  }
+};
+
+using gossiper_ptr = caf::stateful_actor<gossiper_state>*;
+
+// -- persistence --------------------------------------------------------------
+
+void persist(gossiper_ptr self) {
+  auto& st = self->state;
+  std::vector<char> buf;
+  caf::binary_serializer sink{self->system(), buf};
+  if (auto err = sink(st.state)) {
+    st.log->error("gossip.persist_failed error=\"{}\"",
+                  self->system().render(err));
+    return;
+  }
+  auto res = st.cfg.store->engine().put_meta(
+    gossip_meta_key, std::string{buf.begin(), buf.end()});
+  if (!res.ok())
+    st.log->error("gossip.persist_failed error=\"{}\"", res.message);
+}
+
+/// The ring this node claimed for `names` (sorted, unique) as version 1.
+ring_state first_ring(const node_settings& s, std::vector<std::string> names) {
+  ring_state ring;
+  ring.partitions = s.partitions;
+  ring.members = std::move(names);
+  ring.owners = detail::claim({}, ring.members, s.partitions, s.n);
+  ring.version = 1;
+  return ring;
+}
+
+void load(gossiper_ptr self) {
+  auto& st = self->state;
+  std::string text;
+  if (st.cfg.store->engine().get_meta(gossip_meta_key, text).ok()) {
+    gossip_state loaded;
+    std::vector<char> buf{text.begin(), text.end()};
+    caf::binary_deserializer source{self->system(), buf};
+    if (auto err = source(loaded)) {
+      st.log->error("gossip.load_failed error=\"{}\" action=\"starting from "
+                    "seeds\"",
+                    self->system().render(err));
+    } else if (auto why = check_foreign(st.state, loaded); !why.empty()) {
+      st.log->error("gossip.load_failed error=\"{}\"", why);
+    } else {
+      merge(st.state, loaded);
+    }
+    return;
+  }
+  // A data directory from before gossip: its member list formed the ring.
+  if (!st.cfg.store->engine().get_meta(legacy_members_key, text).ok())
+    return;
+  std::istringstream in{text};
+  std::string name, addr;
+  std::vector<std::string> names;
+  while (in >> name >> addr) {
+    names.push_back(name);
+    if (name != st.settings().name)
+      upsert(st.state, member_record{name, addr, 0, 0});
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  if (!names.empty())
+    st.state.ring = first_ring(st.settings(), std::move(names));
+  persist(self);
+}
+
+// -- the router's view --------------------------------------------------------
+
+std::string forming_reason(gossiper_ptr self) {
+  auto& st = self->state;
+  std::string missing;
+  for (auto& seed : st.settings().seeds)
+    if (seed != st.settings().address() && st.seeds_heard.count(seed) == 0)
+      missing += (missing.empty() ? "" : ", ") + seed;
+  return "the ring is not formed yet: waiting for seeds " + missing;
+}
+
+void publish_view(gossiper_ptr self) {
+  auto& st = self->state;
+  cluster_view view;
+  view.ring = st.state.ring;
+  for (auto& [addr, peer] : st.peers)
+    if (peer.handle && !peer.name.empty() && !peer.suspected)
+      view.usable.emplace(peer.name, peer.handle);
+  if (view.ring.version == 0)
+    view.forming = forming_reason(self);
+  bool same = st.view_sent && view.ring == st.last_view.ring
+              && view.usable == st.last_view.usable
+              && view.forming == st.last_view.forming;
+  if (same)
+    return;
+  st.last_view = view;
+  st.view_sent = true;
+  self->send(st.cfg.router, view_atom::value, std::move(view));
+}
+
+// -- ring formation -----------------------------------------------------------
+
+/// A new cluster: once every seed answered a gossip exchange and none of
+/// them had a ring, the seeds (and this node) are the first members. Every
+/// first node computes the same ring from the same seed list; should two
+/// lists differ, supersedes() still makes all nodes pick one.
+void maybe_form_ring(gossiper_ptr self) {
+  auto& st = self->state;
+  if (st.state.ring.version != 0)
+    return;
+  std::vector<std::string> names{st.settings().name};
+  for (auto& seed : st.settings().seeds) {
+    if (seed == st.settings().address())
+      continue;
+    if (st.seeds_heard.count(seed) == 0)
+      return;
+    auto i = st.peers.find(seed);
+    if (i == st.peers.end() || i->second.name.empty())
+      continue; // a seed list naming this node under another address
+    names.push_back(i->second.name);
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  st.state.ring = first_ring(st.settings(), names);
+  st.log->info("ring.formed version=1 members={} partitions={} n={}",
+               names.size(), st.settings().partitions, st.settings().n);
+  persist(self);
+  publish_view(self);
+}
+
+// -- gossip -------------------------------------------------------------------
+
+void peer_up(gossiper_ptr self, peer_link& peer, const std::string& addr) {
+  auto& st = self->state;
+  st.log->info("peer.up name={} address={}", peer.name, addr);
+  self->send(st.cfg.handoff, peer_up_atom::value, peer.name,
+             caf::actor_cast<caf::actor>(peer.handle));
+}
+
+void peer_down(gossiper_ptr self, peer_link& peer) {
+  if (!peer.name.empty())
+    self->send(self->state.cfg.handoff, peer_down_atom::value, peer.name);
+}
+
+/// Makes sure gossip-learnt `record` has a connection entry at its current
+/// address (a node that moved leaves its old address behind).
+void track_address(gossiper_ptr self, const member_record& record) {
+  auto& st = self->state;
+  if (record.name == st.settings().name
+      || record.address == st.settings().address())
+    return;
+  for (auto i = st.peers.begin(); i != st.peers.end();) {
+    bool is_seed = std::count(st.settings().seeds.begin(),
+                              st.settings().seeds.end(), i->first)
+                   > 0;
+    if (i->second.name == record.name && i->first != record.address
+        && !is_seed) {
+      st.log->info("peer.moved name={} from={} to={}", record.name, i->first,
+                   record.address);
+      if (i->second.handle)
+        self->demonitor(i->second.handle.address());
+      peer_down(self, i->second);
+      i = st.peers.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  st.peers[record.address];
+}
+
+/// Merges a state received from a peer (already checked).
+void absorb(gossiper_ptr self, const gossip_state& theirs) {
+  auto& st = self->state;
+  auto old_version = st.state.ring.version;
+  std::set<std::pair<std::string, std::string>> old_addresses;
+  for (auto& m : st.state.members)
+    old_addresses.emplace(m.name, m.address);
+  auto result = merge(st.state, theirs);
+  bool directory_changed = false;
+  auto now = clock_type::now();
+  for (auto& name : result.advanced) {
+    auto record = *find_member(st.state, name);
+    if (name == st.settings().name) {
+      // A record of this node fresher than its own: an earlier run with a
+      // clock ahead of ours. Outrank it, or gossip would forget us.
+      auto& me = st.me();
+      me.generation = record.generation + 1;
+      me.heartbeat = 0;
+      me.address = st.settings().address();
+      directory_changed = true;
+      continue;
+    }
+    if (old_addresses.count({record.name, record.address}) == 0) {
+      directory_changed = true;
+      track_address(self, record);
+    }
+    auto [i, added] = st.rumours.try_emplace(name);
+    if (added)
+      i->second.detector = st.rumour_detector();
+    i->second.detector.heartbeat(now);
+  }
+  if (result.ring_changed) {
+    st.log->info("ring.adopted version={} from_version={} members={}",
+                 st.state.ring.version, old_version,
+                 st.state.ring.members.size());
+  }
+  if (result.ring_changed || directory_changed)
+    persist(self);
+  publish_view(self);
+}
+
+caf::result<gossip_v1> on_gossip(gossiper_ptr self, gossip_v1& msg) {
+  auto& st = self->state;
+  if (auto why = check_foreign(st.state, msg.state); !why.empty()) {
+    st.log->error("gossip.rejected cluster={} partitions={} reason=\"{}\"",
+                  msg.state.cluster, msg.state.partitions, why);
+    return make_error(dkv_errc::invalid_argument, why);
+  }
+  absorb(self, msg.state);
+  return gossip_v1{st.state};
+}
+
+/// One round: a fresh heartbeat of our own, then a push-pull exchange with
+/// one random usable peer. Until the ring exists, every seed is asked.
+void gossip_round(gossiper_ptr self) {
+  auto& st = self->state;
+  ++st.me().heartbeat;
+  std::vector<std::string> targets;
+  std::vector<std::string> usable;
+  for (auto& [addr, peer] : st.peers)
+    if (peer.handle && !peer.name.empty() && !peer.suspected)
+      usable.push_back(addr);
+  if (!usable.empty())
+    targets.push_back(usable[st.rng() % usable.size()]);
+  if (st.state.ring.version == 0)
+    for (auto& seed : st.settings().seeds)
+      if (st.seeds_heard.count(seed) == 0 && st.peers.count(seed) > 0
+          && st.peers[seed].handle && !st.peers[seed].name.empty()
+          && std::find(targets.begin(), targets.end(), seed) == targets.end())
+        targets.push_back(seed);
+  for (auto& addr : targets) {
+    auto handle = st.peers[addr].handle;
+    self->request(handle, st.settings().request_timeout, gossip_v1{st.state})
+      .then(
+        [self, addr](gossip_v1& reply) {
+          auto& st = self->state;
+          if (auto why = check_foreign(st.state, reply.state); !why.empty()) {
+            st.log->error("gossip.rejected address={} reason=\"{}\"", addr,
+                          why);
+            return;
+          }
+          st.seeds_heard.insert(addr);
+          absorb(self, reply.state);
+          maybe_form_ring(self);
+        },
+        [self, addr](caf::error& err) {
+          self->state.log->debug("gossip.failed address={} error=\"{}\"", addr,
+                                 self->system().render(err));
+        });
+  }
+}
+
+// -- connections and direct evidence ------------------------------------------
+
+void handshake(gossiper_ptr self, const std::string& addr) {
+  auto& st = self->state;
+  auto handle = st.peers[addr].handle;
+  node_info_request_v1 req{st.settings().cluster, st.settings().partitions,
+                           st.settings().name, st.settings().address()};
+  self->request(handle, st.settings().request_timeout, std::move(req))
+    .then(
+      [self, addr, handle](node_info_v1& info) {
+        auto& st = self->state;
+        auto i = st.peers.find(addr);
+        if (i == st.peers.end() || i->second.handle != handle)
+          return;
+        auto& peer = i->second;
+        if (info.cluster != st.settings().cluster
+            || info.partitions != st.settings().partitions) {
+          st.log->error("peer.refused address={} cluster={} partitions={} "
+                        "reason=\"expected cluster {} with {} partitions\"",
+                        addr, info.cluster, info.partitions,
+                        st.settings().cluster, st.settings().partitions);
+          self->demonitor(peer.handle.address());
+          peer.handle = nullptr;
+          return;
+        }
+        if (info.name == st.settings().name) {
+          // A seed list naming this node under another address.
+          self->demonitor(peer.handle.address());
+          peer.handle = nullptr;
+          peer.name = info.name;
+          st.seeds_heard.insert(addr);
+          maybe_form_ring(self);
+          return;
+        }
+        peer.name = info.name;
+        peer.unreachable = false;
+        peer.detector = st.direct_detector();
+        peer.detector.heartbeat(clock_type::now());
+        peer.suspected = false;
+        peer_up(self, peer, addr);
+        publish_view(self);
+      },
+      [self, addr, handle](caf::error& err) {
+        auto& st = self->state;
+        st.log->error("peer.handshake_failed address={} error=\"{}\"", addr,
+                      self->system().render(err));
+        auto i = st.peers.find(addr);
+        if (i != st.peers.end() && i->second.handle == handle) {
+          self->demonitor(handle.address());
+          i->second.handle = nullptr;
+        }
+      });
+}
+
+void connect(gossiper_ptr self, const std::string& addr) {
+  auto& st = self->state;
+  auto& peer = st.peers[addr];
+  if (peer.handle || peer.connecting || peer.name == st.settings().name
+      || !self->system().has_middleman()) // in-process tests
+    return;
+  std::string host;
+  uint16_t port = 0;
+  if (!parse_address(addr, host, port))
+    return;
+  peer.connecting = true;
+  auto mm = self->system().middleman().actor_handle();
+  self
+    ->request(mm, st.settings().connect_retry * 5, caf::connect_atom::value,
+              host, port)
+    .then(
+      [self, addr](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                   const std::set<std::string>&) {
+        auto i = self->state.peers.find(addr);
+        if (i == self->state.peers.end())
+          return;
+        i->second.connecting = false;
+        if (!ptr)
+          return;
+        i->second.handle = caf::actor_cast<node_actor>(ptr);
+        self->monitor(i->second.handle);
+        handshake(self, addr);
+      },
+      [self, addr](caf::error&) {
+        // Unreachable for now: retried at the next tick.
+        if (auto i = self->state.peers.find(addr);
+            i != self->state.peers.end()) {
+          i->second.connecting = false;
+          i->second.unreachable = true;
+        }
+      });
+}
+
+void on_down(gossiper_ptr self, const caf::down_msg& msg) {
+  auto& st = self->state;
+  for (auto& [addr, peer] : st.peers)
+    if (peer.handle && peer.handle.address() == msg.source) {
+      st.log->warn("peer.down name={} address={}", peer.name, addr);
+      peer.handle = nullptr;
+      peer.unreachable = true;
+      peer.heartbeat_in_flight = false;
+      peer_down(self, peer);
+    }
+  publish_view(self);
+}
+
+/// Pings every connected peer (the handshake message doubles as a ping) and
+/// re-evaluates suspicion from this node's own evidence (paper §4.8.3).
+void heartbeat(gossiper_ptr self) {
+  auto& st = self->state;
+  auto now = clock_type::now();
+  for (auto& [addr, peer] : st.peers) {
+    if (!peer.handle || peer.name.empty())
+      continue;
+    auto phi = peer.detector.phi(now);
+    bool suspect = phi > st.settings().phi_threshold;
+    if (suspect != peer.suspected) {
+      peer.suspected = suspect;
+      if (suspect) {
+        st.log->warn("peer.suspected name={} phi={:.1f}", peer.name, phi);
+        peer_down(self, peer);
+      } else {
+        peer_up(self, peer, addr);
+      }
+    }
+    if (peer.heartbeat_in_flight)
+      continue;
+    peer.heartbeat_in_flight = true;
+    node_info_request_v1 ping{st.settings().cluster, st.settings().partitions,
+                              st.settings().name, st.settings().address()};
+    auto target = peer.handle;
+    self->request(target, st.settings().request_timeout * 10, std::move(ping))
+      .then(
+        [self, addr = addr, target](node_info_v1&) {
+          auto i = self->state.peers.find(addr);
+          if (i == self->state.peers.end() || i->second.handle != target)
+            return; // an answer over an old connection
+          i->second.heartbeat_in_flight = false;
+          i->second.detector.heartbeat(clock_type::now());
+        },
+        [self, addr = addr, target](caf::error&) {
+          auto i = self->state.peers.find(addr);
+          if (i != self->state.peers.end() && i->second.handle == target)
+            i->second.heartbeat_in_flight = false;
+        });
+  }
+  publish_view(self);
+}
+
+// -- introspection ------------------------------------------------------------
+
+int64_t age_ms(clock_type::time_point now, clock_type::time_point then) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(now - then)
+    .count();
+}
+
+/// Every node known by name or address. Status: direct evidence when this
+/// node has a connection, else what gossip says; a node outside the ring
+/// that is alive is "joining" (it owns nothing until join, issue 7).
+members_reply_v1 describe_members(gossiper_ptr self) {
+  auto& st = self->state;
+  auto now = clock_type::now();
+  auto& ring = st.state.ring;
+  std::map<std::string, uint32_t> owned;
+  for (auto& o : ring.owners)
+    ++owned[o];
+  std::map<std::string, member_status> out;
+  auto in_ring = [&](const std::string& name) {
+    return std::binary_search(ring.members.begin(), ring.members.end(), name);
+  };
+  auto label = [&](const std::string& name, bool alive) -> std::string {
+    if (!alive)
+      return "down";
+    return in_ring(name) || ring.version == 0 ? "up" : "joining";
+  };
+  for (auto& m : st.state.members) {
+    member_status s{m.name, m.address, "down", owned[m.name], -1};
+    if (m.name == st.settings().name) {
+      s.status = label(m.name, true);
+      s.last_heard_ms = 0;
+    } else if (auto i = st.rumours.find(m.name); i != st.rumours.end()) {
+      auto& d = i->second.detector;
+      s.status = label(m.name, d.phi(now) <= st.settings().phi_threshold);
+      s.last_heard_ms = age_ms(now, d.last());
+    }
+    out[m.name] = std::move(s);
+  }
+  for (auto& name : ring.members)
+    if (out.count(name) == 0)
+      out[name] = member_status{name, "?", "down", owned[name], -1};
+  for (auto& [addr, peer] : st.peers) {
+    if (peer.name == st.settings().name)
+      continue;
+    if (peer.name.empty()) {
+      bool named = std::any_of(st.state.members.begin(), st.state.members.end(),
+                               [&](auto& m) { return m.address == addr; });
+      if (!named)
+        out["?" + addr] = member_status{"?", addr, "down", 0, -1};
+      continue;
+    }
+    if (!peer.handle && !peer.unreachable)
+      continue; // no evidence of our own yet: gossip's word stands
+    auto& s = out[peer.name];
+    s.name = peer.name;
+    s.address = addr;
+    s.partitions = owned[peer.name];
+    s.status = label(peer.name, peer.handle && !peer.suspected);
+    if (peer.detector.heard()) {
+      auto direct = age_ms(now, peer.detector.last());
+      if (s.last_heard_ms < 0 || direct < s.last_heard_ms)
+        s.last_heard_ms = direct;
+    }
+  }
+  members_reply_v1 reply;
+  for (auto& [key, s] : out)
+    reply.members.push_back(std::move(s));
+  return reply;
+}
+
+caf::behavior gossiper(gossiper_ptr self, gossiper_config cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.log = logger("gossip");
+  st.state.cluster = st.settings().cluster;
+  st.state.partitions = st.settings().partitions;
+  load(self);
+  // A restart outranks every record of earlier runs (see member_record).
+  auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  uint64_t generation = static_cast<uint64_t>(wall);
+  if (auto old = find_member(st.state, st.settings().name))
+    generation = std::max(generation, old->generation + 1);
+  upsert(st.state, member_record{st.settings().name, st.settings().address(),
+                                 generation, 0});
+  for (auto& seed : st.settings().seeds)
+    if (seed != st.settings().address())
+      st.peers[seed];
+  for (auto& m : st.state.members)
+    if (m.name != st.settings().name)
+      st.peers[m.address];
+  if (st.state.ring.version == 0 && st.peers.empty())
+    maybe_form_ring(self); // a one-node cluster
+  persist(self);
+  publish_view(self);
+  self->set_down_handler([self](caf::down_msg& msg) { on_down(self, msg); });
+  self->send(self, connect_tick_atom::value);
+  self->send(self, gossip_tick_atom::value);
+  return {
+    [self](connect_tick_atom) {
+      for (auto& [addr, peer] : self->state.peers)
+        connect(self, addr);
+      heartbeat(self);
+      self->delayed_send(self, self->state.settings().connect_retry,
+                         connect_tick_atom::value);
+    },
+    [self](gossip_tick_atom) {
+      gossip_round(self);
+      self->delayed_send(self, self->state.settings().gossip_interval,
+                         gossip_tick_atom::value);
+    },
+    [self](gossip_v1& msg) { return on_gossip(self, msg); },
+    [self](members_request_v1&) { return describe_members(self); },
+    [self](node_info_request_v1& req) -> caf::result<node_info_v1> {
+      auto& st = self->state;
+      if (req.cluster != st.settings().cluster
+          || req.partitions != st.settings().partitions) {
+        st.log->error("peer.rejected name={} address={} cluster={} "
+                      "partitions={}",
+                      req.name, req.address, req.cluster, req.partitions);
+        return make_error(dkv_errc::invalid_argument,
+                          "cluster " + st.settings().cluster + " with "
+                            + std::to_string(st.settings().partitions)
+                            + " partitions refuses cluster " + req.cluster
+                            + " with " + std::to_string(req.partitions));
+      }
+      return node_info_v1{st.settings().cluster, st.settings().name,
+                          st.settings().address(), st.settings().partitions,
+                          st.cfg.incarnation};
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_gossiper(caf::actor_system& sys, gossiper_config cfg) {
+  return sys.spawn(gossiper, std::move(cfg));
+}
+
+} // namespace dkv

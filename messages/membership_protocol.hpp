@@ -1,0 +1,35 @@
+#pragma once
+
+// Between a node's gossiper and its request router (node-local, never sent
+// over the network):
+//
+//   view_atom, cluster_view   gossiper -> router whenever the ring or the
+//                             set of usable peers changed
+//
+// The router routes with the view alone; the gossiper owns connections,
+// failure detection and the gossiped ring (actors/gossiper.hpp).
+
+#include <map>
+#include <string>
+
+#include "caf/atom.hpp"
+
+#include "messages/inspect.hpp"
+#include "messages/node_protocol.hpp"
+#include "messages/ring.hpp"
+
+namespace dkv {
+
+using view_atom = caf::atom_constant<caf::atom("view")>;
+
+struct cluster_view {
+  ring_state ring; // version 0: not formed yet
+  /// Peers a request may go to now: connected, shaken hands, not suspected.
+  std::map<std::string, node_actor> usable;
+  /// Why the ring is not formed yet (for the client's error), else empty.
+  std::string forming;
+};
+
+DKV_INSPECT(cluster_view, x.ring, x.usable, x.forming)
+
+} // namespace dkv

@@ -1,0 +1,202 @@
+#include "actors/gossiper.hpp"
+
+#include "caf/test/dsl.hpp"
+
+#include "fixtures/memory_store.hpp"
+#include "fixtures/test_config.hpp"
+#include "messages/errors.hpp"
+#include "messages/membership_protocol.hpp"
+
+using namespace dkv;
+using namespace dkv::test;
+
+namespace {
+
+/// Stands in for the router: keeps the last view the gossiper sent.
+struct view_sink_state {
+  cluster_view last;
+  size_t views = 0;
+};
+
+caf::behavior view_sink(caf::stateful_actor<view_sink_state>* self) {
+  return {
+    [self](view_atom, cluster_view& view) {
+      self->state.last = std::move(view);
+      ++self->state.views;
+    },
+    [self](caf::get_atom) { return self->state.last.ring; },
+  };
+}
+
+caf::behavior handoff_sink(caf::event_based_actor* self) {
+  self->set_default_handler(caf::drop);
+  return {[](int) {}};
+}
+
+ring_state ring_of(std::vector<std::string> names, uint64_t version) {
+  ring_state ring;
+  ring.partitions = 8;
+  ring.members = names;
+  for (size_t p = 0; p < 8; ++p)
+    ring.owners.push_back(names[p % names.size()]);
+  ring.version = version;
+  return ring;
+}
+
+struct fixture : test_coordinator_fixture<dkv_config>, memory_store {
+  caf::actor sink = sys.spawn(view_sink);
+  caf::actor handoff = sys.spawn(handoff_sink);
+  caf::actor gossip;
+
+  fixture() { gossip = start(); }
+
+  ~fixture() override {
+    // The gossiper ticks forever: stop it before the fixture drains.
+    for (auto& x : {gossip, sink, handoff})
+      caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
+    sched.run();
+  }
+
+  caf::actor start() {
+    gossiper_config cfg;
+    auto& s = cfg.settings;
+    s.cluster = "c";
+    s.name = "a";
+    s.port = 1;
+    s.partitions = 8;
+    s.n = 1;
+    s.r = 1;
+    s.w = 1;
+    cfg.store = store;
+    cfg.incarnation = 0xA;
+    cfg.router = sink;
+    cfg.handoff = handoff;
+    auto result = spawn_gossiper(sys, std::move(cfg));
+    sched.run(); // messages only: ticks stay pending, no timer fires
+    return result;
+  }
+
+  void restart() {
+    caf::anon_send_exit(gossip, caf::exit_reason::kill);
+    sched.run();
+    gossip = start();
+  }
+
+  gossip_state state_from(std::string cluster, uint32_t partitions,
+                          ring_state ring, std::vector<member_record> members) {
+    gossip_state s;
+    s.cluster = std::move(cluster);
+    s.partitions = partitions;
+    s.ring = std::move(ring);
+    s.members = std::move(members);
+    return s;
+  }
+
+  caf::expected<gossip_v1> exchange(gossip_state theirs) {
+    caf::expected<gossip_v1> result{caf::error{}};
+    auto handle
+      = self->request(gossip, caf::infinite, gossip_v1{std::move(theirs)});
+    sched.run();
+    handle.receive([&](gossip_v1& x) { result = std::move(x); },
+                   [&](caf::error& err) { result = std::move(err); });
+    return result;
+  }
+
+  ring_state routed_ring() {
+    return deref<caf::stateful_actor<view_sink_state>>(sink).state.last.ring;
+  }
+
+  members_reply_v1 members() {
+    members_reply_v1 result;
+    auto handle = self->request(gossip, caf::infinite, members_request_v1{});
+    sched.run();
+    handle.receive([&](members_reply_v1& x) { result = std::move(x); },
+                   [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+    return result;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(gossiper_tests, fixture)
+
+CAF_TEST(a node without seeds forms a one - node ring and tells the router) {
+  auto ring = routed_ring();
+  CAF_CHECK_EQUAL(ring.version, 1u);
+  CAF_CHECK_EQUAL(ring.members, std::vector<std::string>{"a"});
+  CAF_CHECK_EQUAL(ring.owners.size(), 8u);
+}
+
+CAF_TEST(a newer ring from gossip is adopted persisted and answered) {
+  auto newer = ring_of({"a", "b"}, 5);
+  auto reply = exchange(state_from("c", 8, newer, {{"b", "b:2", 3, 1}}));
+  CAF_REQUIRE(reply);
+  CAF_CHECK(reply->state.ring == newer);
+  // The answer carries both nodes' records: push-pull in one exchange.
+  auto& records = reply->state.members;
+  CAF_REQUIRE_EQUAL(records.size(), 2u);
+  CAF_CHECK_EQUAL(records[0].name, "a");
+  CAF_CHECK_EQUAL(records[1].address, "b:2");
+  CAF_CHECK(routed_ring() == newer);
+  // A restarted gossiper starts from the persisted ring and directory.
+  restart();
+  CAF_CHECK(routed_ring() == newer);
+  auto listed = members();
+  CAF_REQUIRE_EQUAL(listed.members.size(), 2u);
+  CAF_CHECK_EQUAL(listed.members[1].name, "b");
+  CAF_CHECK_EQUAL(listed.members[1].partitions, 4u);
+}
+
+CAF_TEST(an older ring from gossip is ignored) {
+  CAF_REQUIRE(exchange(state_from("c", 8, ring_of({"a", "b"}, 5), {})));
+  auto reply = exchange(state_from("c", 8, ring_of({"a"}, 2), {}));
+  CAF_REQUIRE(reply);
+  CAF_CHECK_EQUAL(reply->state.ring.version, 5u);
+  CAF_CHECK_EQUAL(routed_ring().version, 5u);
+}
+
+CAF_TEST(gossip from another cluster or Q is rejected and changes nothing) {
+  auto before = routed_ring();
+  auto foreign = ring_of({"a", "x"}, 9);
+  for (auto [cluster, q] : {std::pair{"evil", 8u}, std::pair{"c", 16u}}) {
+    auto reply
+      = exchange(state_from(cluster, q, foreign, {{"x", "x:1", 9, 9}}));
+    CAF_REQUIRE(!reply);
+    CAF_CHECK_EQUAL(dkv_code(reply.error()), dkv_errc::invalid_argument);
+  }
+  CAF_CHECK(routed_ring() == before);
+  auto listed = members();
+  CAF_REQUIRE_EQUAL(listed.members.size(), 1u);
+  CAF_CHECK_EQUAL(listed.members[0].name, "a");
+  // Nor does it survive a restart.
+  restart();
+  CAF_CHECK(routed_ring() == before);
+}
+
+CAF_TEST(a record of this node from an earlier run is outranked) {
+  auto first = exchange(state_from("c", 8, {}, {}));
+  CAF_REQUIRE(first);
+  auto mine = first->state.members.at(0);
+  // Someone still gossips a record of "a" that claims to be newer (an
+  // earlier run whose clock was ahead): the node must not be forgotten.
+  member_record ghost{"a", "elsewhere:9", mine.generation + 100, 7};
+  auto reply = exchange(state_from("c", 8, {}, {ghost}));
+  CAF_REQUIRE(reply);
+  auto now = reply->state.members.at(0);
+  CAF_CHECK_GREATER(now.generation, ghost.generation);
+  CAF_CHECK_EQUAL(now.address, "127.0.0.1:1");
+}
+
+CAF_TEST(a node learnt by gossip but outside the ring is joining) {
+  auto reply = exchange(state_from("c", 8, {}, {{"z", "z:1", 1, 1}}));
+  CAF_REQUIRE(reply);
+  auto listed = members();
+  CAF_REQUIRE_EQUAL(listed.members.size(), 2u);
+  auto& z = listed.members[1];
+  CAF_CHECK_EQUAL(z.name, "z");
+  CAF_CHECK_EQUAL(z.status, "joining");
+  CAF_CHECK_EQUAL(z.partitions, 0u);
+  CAF_CHECK_GREATER_OR_EQUAL(z.last_heard_ms, 0);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
