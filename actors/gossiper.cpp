@@ -167,9 +167,13 @@ void publish_view(gossiper_ptr self) {
       view.usable.emplace(peer.name, peer.handle);
   if (view.ring.version == 0)
     view.forming = forming_reason(self);
+  for (auto& m : st.state.members)
+    if (m.name != st.settings().name)
+      view.known.push_back(m.name);
   bool same = st.view_sent && view.ring == st.last_view.ring
               && view.usable == st.last_view.usable
-              && view.forming == st.last_view.forming;
+              && view.forming == st.last_view.forming
+              && view.known == st.last_view.known;
   if (same)
     return;
   st.last_view = view;

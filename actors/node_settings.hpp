@@ -45,6 +45,12 @@ struct node_settings {
   double phi_threshold = 8.0;
   /// Interval of gossip rounds (paper §4.8): one exchange with a random peer.
   std::chrono::milliseconds gossip_interval{1000};
+  /// Merkle-tree anti-entropy (paper §4.7): one exchange of one partition
+  /// with one peer replica starts every aae_interval, at most
+  /// aae_concurrency at a time, so it cannot starve foreground requests.
+  bool anti_entropy = true;
+  std::chrono::milliseconds aae_interval{1000};
+  uint32_t aae_concurrency = 1;
   sync_policy durability = sync_policy::none;
   std::string log_level = "info";
   storage::object_limits limits;

@@ -6,7 +6,9 @@
 #include "caf/all.hpp"
 
 #include "actors/detail/key_hash.hpp"
+#include "actors/detail/merkle_tree.hpp"
 #include "actors/detail/preference_list.hpp"
+#include "actors/entropy_manager.hpp"
 #include "actors/get_coordinator.hpp"
 #include "actors/gossiper.hpp"
 #include "actors/handoff_queue.hpp"
@@ -28,7 +30,9 @@ struct router_state {
   cluster_view view;
   std::map<uint32_t, vnode_actor> vnodes;
   caf::actor handoff;
+  std::shared_ptr<storage::hint_store> hints;
   caf::actor gossip;
+  caf::actor entropy;
   std::map<std::string, uint64_t> counters;
 
   const node_settings& settings() const { return cfg.settings; }
@@ -42,6 +46,8 @@ struct router_state {
       caf::anon_send_exit(handoff, caf::exit_reason::user_shutdown);
     if (gossip)
       caf::anon_send_exit(gossip, caf::exit_reason::user_shutdown);
+    if (entropy)
+      caf::anon_send_exit(entropy, caf::exit_reason::user_shutdown);
   }
   const std::vector<std::string>& owners() const { return view.ring.owners; }
 };
@@ -280,6 +286,46 @@ caf::result<get_reply_v1> handle_get(router_ptr self, get_request_v1& req) {
   return rp;
 }
 
+// -- tombstone reaping -------------------------------------------------------
+
+/// True if this node has a copy of `partition` (without creating one).
+bool holds_partition(router_ptr self, uint32_t partition) {
+  auto& st = self->state;
+  if (st.vnodes.count(partition) > 0)
+    return true;
+  auto existing = st.cfg.store->engine().partitions();
+  return std::find(existing.begin(), existing.end(), partition)
+         != existing.end();
+}
+
+/// This node's copies of some keys and its hints of their partition, for a
+/// reaper deciding whether a tombstone is everywhere and nothing older is
+/// anywhere (actors/tombstone_reaper.hpp). Reads the store directly: the
+/// reap itself re-checks each hash inside the vnode.
+caf::result<reap_answer_v1> answer_reap_query(router_ptr self,
+                                              const reap_query_v1& req) {
+  auto& st = self->state;
+  if (req.partition >= st.settings().partitions)
+    return bad_partition(req.partition);
+  reap_answer_v1 answer;
+  answer.hashes.resize(req.keys.size(), 0);
+  if (auto res = st.hints->count_partition(req.partition, answer.hints_pending);
+      !res.ok())
+    return make_error(dkv_errc::storage_failure, res.message);
+  if (!holds_partition(self, req.partition))
+    return answer;
+  if (st.vnodes.count(req.partition) == 0)
+    vnode_for(self, req.partition); // opens the partition's database
+  for (size_t i = 0; i < req.keys.size(); ++i) {
+    object stored;
+    if (auto res = st.cfg.store->get(req.partition, req.keys[i], stored);
+        !res.ok())
+      return make_error(dkv_errc::storage_failure, res.message);
+    answer.hashes[i] = detail::object_hash(stored);
+  }
+  return answer;
+}
+
 // -- introspection ------------------------------------------------------------
 
 status_reply_v1 describe_status(router_ptr self) {
@@ -312,12 +358,18 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
   st.log = logger("router");
   handoff_config hcfg;
   hcfg.store = st.cfg.store;
-  hcfg.hints = std::make_shared<storage::hint_store>(st.cfg.store->engine());
+  st.hints = std::make_shared<storage::hint_store>(st.cfg.store->engine());
+  hcfg.hints = st.hints;
   hcfg.router = caf::actor_cast<caf::actor>(self);
   hcfg.interval = st.settings().connect_retry;
   hcfg.request_timeout = st.settings().request_timeout;
   st.handoff = spawn_handoff_queue(self->system(), std::move(hcfg));
   self->monitor(st.handoff);
+  entropy_config ecfg;
+  ecfg.settings = st.cfg.settings;
+  ecfg.router = caf::actor_cast<caf::actor>(self);
+  st.entropy = spawn_entropy_manager(self->system(), std::move(ecfg));
+  self->monitor(st.entropy);
   gossiper_config gcfg;
   gcfg.settings = st.cfg.settings;
   gcfg.store = st.cfg.store;
@@ -335,13 +387,16 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
         st.vnodes.erase(i); // respawned (reopening its database) on next use
         return;
       }
-    if (msg.source == st.handoff.address()
-        || msg.source == st.gossip.address()) {
+    if (msg.source == st.handoff.address() || msg.source == st.gossip.address()
+        || msg.source == st.entropy.address()) {
       // Without its handoff queue the node would silently stop delivering
-      // hints, without its gossiper it would route by a frozen view: fail,
-      // so the supervisor restarts the router (and both).
-      st.log->error("{}.down reason=\"{}\"",
-                    msg.source == st.gossip.address() ? "gossiper" : "handoff",
+      // hints, without its gossiper it would route by a frozen view, without
+      // its entropy manager replicas would stop converging: fail, so the
+      // supervisor restarts the router (and all three).
+      auto who = msg.source == st.gossip.address()    ? "gossiper"
+                 : msg.source == st.handoff.address() ? "handoff"
+                                                      : "entropy_manager";
+      st.log->error("{}.down reason=\"{}\"", who,
                     self->system().render(msg.reason));
       self->quit(msg.reason ? msg.reason
                             : caf::error{caf::exit_reason::unknown});
@@ -353,7 +408,11 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
       if (view.ring.version != st.view.ring.version)
         st.log->info("ring.version={} members={}", view.ring.version,
                      view.ring.members.size());
+      self->send(st.entropy, view_atom::value, view);
       st.view = std::move(view);
+    },
+    [self](aae_request_v1& req) {
+      return self->delegate(self->state.entropy, std::move(req));
     },
     [self](caf::add_atom, const std::string& counter) {
       self->state.count(counter);
@@ -387,11 +446,12 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
     },
     [self](status_request_v1&) -> caf::result<status_reply_v1> {
       auto rp = self->make_response_promise<status_reply_v1>();
-      self
-        ->request(self->state.handoff, self->state.settings().request_timeout,
-                  caf::get_atom::value)
+      auto timeout = self->state.settings().request_timeout;
+      // Hints and anti-entropy counters come from their actors; a status
+      // without them beats no status.
+      self->request(self->state.handoff, timeout, caf::get_atom::value)
         .then(
-          [self, rp](std::vector<hint_count>& counts) mutable {
+          [self, rp, timeout](std::vector<hint_count>& counts) mutable {
             auto reply = describe_status(self);
             uint64_t total = 0;
             for (auto& c : counts) {
@@ -400,7 +460,16 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
                 {"hints.pending." + c.owner, std::to_string(c.pending)});
             }
             reply.stats.push_back({"hints.pending", std::to_string(total)});
-            rp.deliver(std::move(reply));
+            self->request(self->state.entropy, timeout, caf::get_atom::value)
+              .then(
+                [rp, reply](std::vector<stat_entry>& aae) mutable {
+                  for (auto& x : aae)
+                    reply.stats.push_back(std::move(x));
+                  rp.deliver(std::move(reply));
+                },
+                [rp, reply](caf::error&) mutable {
+                  rp.deliver(std::move(reply));
+                });
           },
           [self, rp](caf::error&) mutable {
             rp.deliver(describe_status(self));
@@ -433,6 +502,31 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
       return self->delegate(vnode_for(self, req.partition), std::move(req));
     },
     [self](vnode_coordinate_v1& req) -> caf::result<vnode_object_v1> {
+      if (req.partition >= self->state.settings().partitions)
+        return bad_partition(req.partition);
+      return self->delegate(vnode_for(self, req.partition), std::move(req));
+    },
+    [self](reap_query_v1& req) -> caf::result<reap_answer_v1> {
+      return answer_reap_query(self, req);
+    },
+    [self](vnode_tombstones_v1& req) -> caf::result<vnode_key_hashes_v1> {
+      if (req.partition >= self->state.settings().partitions)
+        return bad_partition(req.partition);
+      return self->delegate(vnode_for(self, req.partition), std::move(req));
+    },
+    [self](vnode_reap_v1& req) -> caf::result<vnode_reaped_v1> {
+      if (req.partition >= self->state.settings().partitions)
+        return bad_partition(req.partition);
+      if (!holds_partition(self, req.partition))
+        return vnode_reaped_v1{};
+      return self->delegate(vnode_for(self, req.partition), std::move(req));
+    },
+    [self](vnode_tree_v1& req) -> caf::result<vnode_tree_reply_v1> {
+      if (req.partition >= self->state.settings().partitions)
+        return bad_partition(req.partition);
+      return self->delegate(vnode_for(self, req.partition), std::move(req));
+    },
+    [self](vnode_segments_v1& req) -> caf::result<vnode_key_hashes_v1> {
       if (req.partition >= self->state.settings().partitions)
         return bad_partition(req.partition);
       return self->delegate(vnode_for(self, req.partition), std::move(req));

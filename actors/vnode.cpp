@@ -20,9 +20,23 @@ namespace {
 caf::error wrong_partition(uint32_t expected, uint32_t got) {
   return make_error(dkv_errc::wrong_node,
                     "vnode of partition " + std::to_string(expected)
-                      + " got a request for partition "
-                      + std::to_string(got));
+                      + " got a request for partition " + std::to_string(got));
 }
+
+void track(vnode_state& st, const object& before, const object& after) {
+  auto old_hash = detail::object_hash(before);
+  auto new_hash = detail::object_hash(after);
+  if (old_hash != new_hash)
+    st.tree.update(after.key, old_hash, new_hash);
+  if (is_deleted(after) && !after.siblings.empty())
+    st.tombstones.insert(after.key);
+  else
+    st.tombstones.erase(after.key);
+}
+
+/// Segment lists come from peers: bound them so one request cannot ask for
+/// an unbounded fold result.
+constexpr size_t max_segments_per_request = 1024;
 
 } // namespace
 
@@ -37,6 +51,15 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
   if (auto opened = st.cfg.store->engine().open_partition(st.cfg.partition);
       !opened.ok())
     self->quit(to_error(opened));
+  else if (auto built = st.cfg.store->fold(st.cfg.partition,
+                                           [&](const object& x) {
+                                             st.tree.insert(x);
+                                             if (is_deleted(x))
+                                               st.tombstones.insert(x.key);
+                                             return true;
+                                           });
+           !built.ok())
+    self->quit(to_error(built));
   using result = caf::result<vnode_object_v1>;
   return {
     [self](vnode_get_v1& req) -> result {
@@ -58,10 +81,12 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
       vnode_object_v1 reply;
       storage::write_options opts;
       opts.force_sync = req.sync;
+      object before;
       if (auto res = st.cfg.store->merge(req.partition, req.incoming,
-                                         reply.stored, opts);
+                                         reply.stored, opts, &before);
           !res.ok())
         return to_error(res);
+      track(st, before, reply.stored);
       return reply;
     },
     [self](vnode_coordinate_v1& req) -> result {
@@ -79,10 +104,91 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
       storage::write_options opts;
       opts.force_sync = req.sync;
       vnode_object_v1 reply;
+      object before;
       if (auto res = st.cfg.store->coordinate(req.partition, req.key, wr,
-                                              reply.stored, opts);
+                                              reply.stored, opts, &before);
           !res.ok())
         return to_error(res);
+      track(st, before, reply.stored);
+      return reply;
+    },
+    [self](vnode_tree_v1& req) -> caf::result<vnode_tree_reply_v1> {
+      auto& st = self->state;
+      if (req.partition != st.cfg.partition)
+        return wrong_partition(st.cfg.partition, req.partition);
+      if (req.level > st.tree.depth() || req.ids.size() > 4096)
+        return make_error(dkv_errc::invalid_argument,
+                          "no such level or too many ids");
+      vnode_tree_reply_v1 reply;
+      reply.segments = st.tree.segments();
+      reply.fanout = st.tree.fanout();
+      reply.keys = st.tree.size();
+      reply.hashes = st.tree.hashes(req.level, req.ids);
+      return reply;
+    },
+    [self](vnode_segments_v1& req) -> caf::result<vnode_key_hashes_v1> {
+      auto& st = self->state;
+      if (req.partition != st.cfg.partition)
+        return wrong_partition(st.cfg.partition, req.partition);
+      if (req.segments.size() > max_segments_per_request)
+        return make_error(dkv_errc::invalid_argument,
+                          "at most " + std::to_string(max_segments_per_request)
+                            + " segments per request");
+      // One local fold per request (no segment index yet): what crosses the
+      // network is only keys and hashes of the differing segments.
+      detail::segment_filter wanted{st.tree.segments(), req.segments};
+      vnode_key_hashes_v1 reply;
+      auto res = st.cfg.store->fold(req.partition, [&](const object& x) {
+        if (wanted.contains(x.key)) {
+          reply.keys.push_back(x.key);
+          reply.hashes.push_back(detail::object_hash(x));
+        }
+        return true;
+      });
+      if (!res.ok())
+        return to_error(res);
+      return reply;
+    },
+    [self](vnode_tombstones_v1& req) -> caf::result<vnode_key_hashes_v1> {
+      auto& st = self->state;
+      if (req.partition != st.cfg.partition)
+        return wrong_partition(st.cfg.partition, req.partition);
+      vnode_key_hashes_v1 reply;
+      for (auto& key : st.tombstones) {
+        if (reply.keys.size() >= req.max)
+          break;
+        object stored;
+        if (auto res = st.cfg.store->get(req.partition, key, stored); !res.ok())
+          return to_error(res);
+        reply.keys.push_back(key);
+        reply.hashes.push_back(detail::object_hash(stored));
+      }
+      return reply;
+    },
+    [self](vnode_reap_v1& req) -> caf::result<vnode_reaped_v1> {
+      auto& st = self->state;
+      if (req.partition != st.cfg.partition)
+        return wrong_partition(st.cfg.partition, req.partition);
+      vnode_reaped_v1 reply;
+      auto n = std::min(req.keys.size(), req.hashes.size());
+      for (size_t i = 0; i < n; ++i) {
+        auto& key = req.keys[i];
+        object stored;
+        if (auto res = st.cfg.store->get(req.partition, key, stored); !res.ok())
+          return to_error(res);
+        auto hash = detail::object_hash(stored);
+        // Only the exact tombstone every replica confirmed: anything written
+        // since (a concurrent put) stays.
+        if (hash == 0 || hash != req.hashes[i] || !is_deleted(stored))
+          continue;
+        if (auto res = st.cfg.store->engine().erase(req.partition, key, {});
+            !res.ok())
+          return to_error(res);
+        st.tree.update(key, hash, 0);
+        st.tombstones.erase(key);
+        ++st.reaped;
+        ++reply.reaped;
+      }
       return reply;
     },
   };

@@ -13,6 +13,7 @@
 //   ring_request_v1     -> ring_reply_v1     owner of each partition
 //   preflist_request_v1 -> preflist_reply_v1 the key's primary replicas
 //   status_request_v1   -> status_reply_v1   counters and settings
+//   aae_request_v1      -> aae_reply_v1      anti-entropy per partition
 //
 // Errors (caf::error of category "dkv", see messages/errors.hpp):
 // invalid_argument (key, value, context or r/w out of range),
@@ -28,8 +29,8 @@
 #include <vector>
 
 #include "caf/meta/type_name.hpp"
-#include "caf/typed_actor.hpp"
 #include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
 
 #include "messages/inspect.hpp"
 
@@ -133,9 +134,35 @@ DKV_INSPECT_EMPTY(ring_request_v1)
 DKV_INSPECT(ring_reply_v1, x.partitions, x.owners)
 DKV_INSPECT(preflist_request_v1, x.key)
 DKV_INSPECT(preflist_reply_v1, x.partition, x.nodes)
+struct aae_request_v1 {};
+
+/// Anti-entropy of one partition this node replicates.
+struct aae_partition_v1 {
+  uint32_t partition = 0;
+  /// Peers whose last exchange found this replica identical to theirs.
+  std::vector<std::string> in_sync;
+  int64_t last_exchange_ms = -1; // age of the last exchange; -1: none yet
+  uint64_t exchanges = 0;
+  uint64_t keys_repaired = 0;
+  std::string last_error; // of the last exchange; empty if it succeeded
+};
+
+struct aae_reply_v1 {
+  bool enabled = false;
+  uint64_t exchanges = 0;
+  uint64_t keys_repaired = 0;
+  uint64_t bytes = 0; // payload bytes exchanged
+  std::vector<aae_partition_v1> partitions;
+};
+
 DKV_INSPECT_EMPTY(status_request_v1)
 DKV_INSPECT(stat_entry, x.name, x.value)
 DKV_INSPECT(status_reply_v1, x.node, x.stats)
+DKV_INSPECT_EMPTY(aae_request_v1)
+DKV_INSPECT(aae_partition_v1, x.partition, x.in_sync, x.last_exchange_ms,
+            x.exchanges, x.keys_repaired, x.last_error)
+DKV_INSPECT(aae_reply_v1, x.enabled, x.exchanges, x.keys_repaired, x.bytes,
+            x.partitions)
 
 using client_actor = caf::typed_actor<
   caf::replies_to<get_request_v1>::with<get_reply_v1>,
@@ -144,6 +171,7 @@ using client_actor = caf::typed_actor<
   caf::replies_to<members_request_v1>::with<members_reply_v1>,
   caf::replies_to<ring_request_v1>::with<ring_reply_v1>,
   caf::replies_to<preflist_request_v1>::with<preflist_reply_v1>,
-  caf::replies_to<status_request_v1>::with<status_reply_v1>>;
+  caf::replies_to<status_request_v1>::with<status_reply_v1>,
+  caf::replies_to<aae_request_v1>::with<aae_reply_v1>>;
 
 } // namespace dkv

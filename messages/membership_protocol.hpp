@@ -11,6 +11,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "caf/atom.hpp"
 
@@ -28,8 +29,11 @@ struct cluster_view {
   std::map<std::string, node_actor> usable;
   /// Why the ring is not formed yet (for the client's error), else empty.
   std::string forming;
+  /// Every other node in the gossiped directory, usable or not: whoever may
+  /// hold a copy or a hint (tombstone reaping needs them all).
+  std::vector<std::string> known;
 };
 
-DKV_INSPECT(cluster_view, x.ring, x.usable, x.forming)
+DKV_INSPECT(cluster_view, x.ring, x.usable, x.forming, x.known)
 
 } // namespace dkv

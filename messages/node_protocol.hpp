@@ -50,6 +50,7 @@ DKV_INSPECT(node_info_v1, x.cluster, x.name, x.address, x.partitions,
 using node_actor = client_actor::extend_with<vnode_actor>::extend<
   caf::replies_to<node_info_request_v1>::with<node_info_v1>,
   caf::replies_to<vnode_hint_v1>::with<vnode_object_v1>,
-  caf::replies_to<gossip_v1>::with<gossip_v1>>;
+  caf::replies_to<gossip_v1>::with<gossip_v1>,
+  caf::replies_to<reap_query_v1>::with<reap_answer_v1>>;
 
 } // namespace dkv

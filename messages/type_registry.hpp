@@ -37,11 +37,23 @@ inline void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<status_request_v1>("dkv::status_request_v1");
   cfg.add_message_type<stat_entry>("dkv::stat_entry");
   cfg.add_message_type<status_reply_v1>("dkv::status_reply_v1");
+  cfg.add_message_type<aae_request_v1>("dkv::aae_request_v1");
+  cfg.add_message_type<aae_partition_v1>("dkv::aae_partition_v1");
+  cfg.add_message_type<aae_reply_v1>("dkv::aae_reply_v1");
   // vnode protocol
   cfg.add_message_type<vnode_get_v1>("dkv::vnode_get_v1");
   cfg.add_message_type<vnode_merge_v1>("dkv::vnode_merge_v1");
   cfg.add_message_type<vnode_coordinate_v1>("dkv::vnode_coordinate_v1");
   cfg.add_message_type<vnode_object_v1>("dkv::vnode_object_v1");
+  cfg.add_message_type<vnode_tree_v1>("dkv::vnode_tree_v1");
+  cfg.add_message_type<vnode_tree_reply_v1>("dkv::vnode_tree_reply_v1");
+  cfg.add_message_type<vnode_segments_v1>("dkv::vnode_segments_v1");
+  cfg.add_message_type<vnode_key_hashes_v1>("dkv::vnode_key_hashes_v1");
+  cfg.add_message_type<vnode_tombstones_v1>("dkv::vnode_tombstones_v1");
+  cfg.add_message_type<reap_query_v1>("dkv::reap_query_v1");
+  cfg.add_message_type<reap_answer_v1>("dkv::reap_answer_v1");
+  cfg.add_message_type<vnode_reap_v1>("dkv::vnode_reap_v1");
+  cfg.add_message_type<vnode_reaped_v1>("dkv::vnode_reaped_v1");
   // node protocol
   cfg.add_message_type<node_info_request_v1>("dkv::node_info_request_v1");
   cfg.add_message_type<node_info_v1>("dkv::node_info_v1");

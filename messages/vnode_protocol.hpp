@@ -12,11 +12,25 @@
 //                                           this node, stored; the object to
 //                                           replicate
 //
+// Anti-entropy (paper §4.7; actors/detail/merkle_tree.hpp):
+//   vnode_tree_v1       -> vnode_tree_reply_v1  hashes of nodes of one level
+//                                               of the partition's tree
+//   vnode_segments_v1   -> vnode_key_hashes_v1  key and object hash of every
+//                                               key in some segments
+//
+// Tombstone reaping (actors/tombstone_reaper.hpp):
+//   vnode_tombstones_v1 -> vnode_key_hashes_v1  keys holding only tombstones
+//   reap_query_v1       -> reap_answer_v1       this node's copies of some
+//                                               keys and its pending hints
+//   vnode_reap_v1       -> vnode_reaped_v1      removes each key whose object
+//                                               still has the given hash
+//
 // Errors: storage_failure (I/O, full disk, corrupt record), invalid_argument
 // (key/value bounds), wrong_node (partition not held here).
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "caf/replies_to.hpp"
 #include "caf/typed_actor.hpp"
@@ -52,15 +66,77 @@ struct vnode_object_v1 {
   object stored;
 };
 
+struct vnode_tree_v1 {
+  uint32_t partition = 0;
+  uint32_t level = 0;
+  std::vector<uint32_t> ids;
+};
+
+struct vnode_tree_reply_v1 {
+  /// The tree's shape: two trees compare only if both are equal.
+  uint32_t segments = 0;
+  uint32_t fanout = 0;
+  uint64_t keys = 0;
+  std::vector<uint64_t> hashes; // one per requested id
+};
+
+struct vnode_segments_v1 {
+  uint32_t partition = 0;
+  std::vector<uint32_t> segments;
+};
+
+struct vnode_key_hashes_v1 {
+  std::vector<std::string> keys; // sorted
+  std::vector<uint64_t> hashes;  // detail::object_hash of each key's object
+};
+
 DKV_INSPECT(vnode_get_v1, x.partition, x.key)
 DKV_INSPECT(vnode_merge_v1, x.partition, x.incoming, x.sync)
 DKV_INSPECT(vnode_coordinate_v1, x.partition, x.key, x.context, x.tombstone,
             x.value, x.sync)
 DKV_INSPECT(vnode_object_v1, x.stored)
+struct vnode_tombstones_v1 {
+  uint32_t partition = 0;
+  uint32_t max = 0;
+};
+
+struct reap_query_v1 {
+  uint32_t partition = 0;
+  std::vector<std::string> keys;
+};
+
+struct reap_answer_v1 {
+  std::vector<uint64_t> hashes; // per key; 0: this node holds no copy
+  uint64_t hints_pending = 0;   // hints of the partition held here
+};
+
+struct vnode_reap_v1 {
+  uint32_t partition = 0;
+  std::vector<std::string> keys;
+  std::vector<uint64_t> hashes;
+};
+
+struct vnode_reaped_v1 {
+  uint64_t reaped = 0;
+};
+
+DKV_INSPECT(vnode_tombstones_v1, x.partition, x.max)
+DKV_INSPECT(reap_query_v1, x.partition, x.keys)
+DKV_INSPECT(reap_answer_v1, x.hashes, x.hints_pending)
+DKV_INSPECT(vnode_reap_v1, x.partition, x.keys, x.hashes)
+DKV_INSPECT(vnode_reaped_v1, x.reaped)
+DKV_INSPECT(vnode_tree_v1, x.partition, x.level, x.ids)
+DKV_INSPECT(vnode_tree_reply_v1, x.segments, x.fanout, x.keys, x.hashes)
+DKV_INSPECT(vnode_segments_v1, x.partition, x.segments)
+DKV_INSPECT(vnode_key_hashes_v1, x.keys, x.hashes)
 
 using vnode_actor = caf::typed_actor<
   caf::replies_to<vnode_get_v1>::with<vnode_object_v1>,
   caf::replies_to<vnode_merge_v1>::with<vnode_object_v1>,
-  caf::replies_to<vnode_coordinate_v1>::with<vnode_object_v1>>;
+  caf::replies_to<vnode_coordinate_v1>::with<vnode_object_v1>,
+  caf::replies_to<vnode_tree_v1>::with<vnode_tree_reply_v1>,
+  caf::replies_to<vnode_segments_v1>::with<vnode_key_hashes_v1>,
+  caf::replies_to<vnode_tombstones_v1>::with<vnode_key_hashes_v1>,
+  caf::replies_to<vnode_reap_v1>::with<vnode_reaped_v1>>;
 
 } // namespace dkv

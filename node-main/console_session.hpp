@@ -36,6 +36,7 @@ constexpr const char* help_text
     "  preflist KEY                             the key's primary replicas\n"
     "  status                                   the node's settings and "
     "counters\n"
+    "  aae                                      anti-entropy per partition\n"
     "  help                                     this text\n"
     "  quit                                     leave\n"
     "arguments may be quoted: put \"a key\" 'a value' (\\ escapes a "
@@ -231,6 +232,7 @@ private:
       {"ring", {&session::do_ring, 0, {}}},
       {"preflist", {&session::do_preflist, 1, {}}},
       {"status", {&session::do_status, 0, {}}},
+      {"aae", {&session::do_aae, 0, {}}},
     };
     auto i = table.find(cmd.op);
     if (i == table.end()) {
@@ -415,6 +417,54 @@ private:
       for (auto& n : reply.nodes)
         std::cout << " " << n;
       std::cout << std::endl;
+    });
+  }
+
+  void do_aae(const command&) {
+    ask("aae", aae_request_v1{}, [&](aae_reply_v1& reply) {
+      if (cfg_.json) {
+        std::string arr = "[";
+        for (size_t i = 0; i < reply.partitions.size(); ++i) {
+          auto& p = reply.partitions[i];
+          arr
+            += (i > 0 ? "," : "")
+               + json_object{}
+                   .num("partition", p.partition)
+                   .strings("in_sync", p.in_sync)
+                   .num("last_exchange_ms", p.last_exchange_ms)
+                   .num("exchanges", static_cast<int64_t>(p.exchanges))
+                   .num("keys_repaired", static_cast<int64_t>(p.keys_repaired))
+                   .str("last_error", p.last_error)
+                   .str();
+        }
+        print(json_object{}
+                .boolean("ok", true)
+                .str("op", "aae")
+                .boolean("enabled", reply.enabled)
+                .num("exchanges", static_cast<int64_t>(reply.exchanges))
+                .num("keys_repaired", static_cast<int64_t>(reply.keys_repaired))
+                .num("bytes", static_cast<int64_t>(reply.bytes))
+                .raw("partitions", arr + "]"));
+        return;
+      }
+      std::cout << "anti-entropy " << (reply.enabled ? "on" : "off") << ": "
+                << reply.exchanges << " exchanges, " << reply.keys_repaired
+                << " keys repaired, " << reply.bytes << " bytes\n";
+      for (auto& p : reply.partitions) {
+        std::cout << "  " << p.partition << "\tlast ";
+        if (p.last_exchange_ms < 0)
+          std::cout << "never";
+        else
+          std::cout << p.last_exchange_ms << " ms ago";
+        std::cout << ", in sync with [";
+        for (size_t i = 0; i < p.in_sync.size(); ++i)
+          std::cout << (i > 0 ? " " : "") << p.in_sync[i];
+        std::cout << "], " << p.keys_repaired << " repaired";
+        if (!p.last_error.empty())
+          std::cout << ", last error: " << p.last_error;
+        std::cout << "\n";
+      }
+      std::cout << std::flush;
     });
   }
 

@@ -34,6 +34,12 @@ node_config::node_config() {
     .add(connect_retry_, "connect-retry", "interval of reconnect attempts")
     .add(gossip_interval_, "gossip-interval",
          "interval of gossip rounds with a random peer (e.g. 1s)")
+    .add(anti_entropy_, "anti-entropy",
+         "Merkle-tree anti-entropy between replicas (default true)")
+    .add(aae_interval_, "aae-interval",
+         "one anti-entropy exchange starts per interval (e.g. 1s)")
+    .add(aae_concurrency_, "aae-concurrency",
+         "anti-entropy exchanges running at once (default 1)")
     .add(phi_threshold_, "phi-threshold",
          "failure-detector suspicion that marks a peer down (default 8)")
     .add(durability_, "durability", "fsync policy: all, one or none")
@@ -97,6 +103,12 @@ std::string node_config::to_settings(node_settings& out) const {
   out.phi_threshold = phi_threshold_;
   out.gossip_interval
     = std::chrono::duration_cast<std::chrono::milliseconds>(gossip_interval_);
+  out.anti_entropy = anti_entropy_;
+  out.aae_interval
+    = std::chrono::duration_cast<std::chrono::milliseconds>(aae_interval_);
+  if (!in_range(aae_concurrency_, 1, 64))
+    return "dkv.aae-concurrency: must be in 1..64";
+  out.aae_concurrency = static_cast<uint32_t>(aae_concurrency_);
   out.limits.max_key_bytes = static_cast<size_t>(max_key_bytes_);
   out.limits.max_value_bytes = static_cast<size_t>(max_value_bytes_);
   out.max_clock_entries = static_cast<size_t>(max_clock_entries_);

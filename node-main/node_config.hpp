@@ -38,6 +38,9 @@ private:
   caf::timespan connect_retry_ = std::chrono::seconds(1);
   double phi_threshold_ = 8.0;
   caf::timespan gossip_interval_ = std::chrono::seconds(1);
+  bool anti_entropy_ = true;
+  caf::timespan aae_interval_ = std::chrono::seconds(1);
+  int64_t aae_concurrency_ = 1;
   std::string durability_ = "none";
   std::string log_level_ = "info";
   int64_t max_key_bytes_ = 1024;

@@ -18,8 +18,8 @@ bool parse_hint_key(const std::string& bytes, hint& out) {
   out.owner = bytes.substr(0, nul);
   out.partition = 0;
   for (size_t i = 0; i < 4; ++i)
-    out.partition = (out.partition << 8)
-                    | static_cast<uint8_t>(bytes[nul + 1 + i]);
+    out.partition
+      = (out.partition << 8) | static_cast<uint8_t>(bytes[nul + 1 + i]);
   out.key = bytes.substr(nul + 5);
   return true;
 }
@@ -47,28 +47,39 @@ status hint_store::pending(const std::string& owner, size_t limit,
   // Hints are few and short-lived; a full fold is simpler than a range scan
   // and stops early once this owner's block has been read.
   bool inside = false;
-  return engine_.fold(hints_partition, [&](const std::string& key,
-                                           const std::string&) {
-    bool match = key.compare(0, prefix.size(), prefix) == 0;
-    if (!match)
-      return !inside; // past this owner's block: stop
-    inside = true;
-    hint h;
-    if (parse_hint_key(key, h))
-      out.push_back(std::move(h));
-    return out.size() < limit;
-  });
+  return engine_.fold(hints_partition,
+                      [&](const std::string& key, const std::string&) {
+                        bool match = key.compare(0, prefix.size(), prefix) == 0;
+                        if (!match)
+                          return !inside; // past this owner's block: stop
+                        inside = true;
+                        hint h;
+                        if (parse_hint_key(key, h))
+                          out.push_back(std::move(h));
+                        return out.size() < limit;
+                      });
 }
 
 status hint_store::counts(std::map<std::string, uint64_t>& out) {
   out.clear();
-  return engine_.fold(hints_partition, [&](const std::string& key,
-                                           const std::string&) {
-    hint h;
-    if (parse_hint_key(key, h))
-      ++out[h.owner];
-    return true;
-  });
+  return engine_.fold(hints_partition,
+                      [&](const std::string& key, const std::string&) {
+                        hint h;
+                        if (parse_hint_key(key, h))
+                          ++out[h.owner];
+                        return true;
+                      });
+}
+
+status hint_store::count_partition(partition_id p, uint64_t& out) {
+  out = 0;
+  return engine_.fold(hints_partition,
+                      [&](const std::string& key, const std::string&) {
+                        hint h;
+                        if (parse_hint_key(key, h) && h.partition == p)
+                          ++out;
+                        return true;
+                      });
 }
 
 } // namespace dkv::storage

@@ -44,6 +44,9 @@ public:
   /// Number of hints per owner.
   status counts(std::map<std::string, uint64_t>& out);
 
+  /// Number of hints (for any owner) of partition `p`.
+  status count_partition(partition_id p, uint64_t& out);
+
 private:
   storage_engine& engine_;
 };

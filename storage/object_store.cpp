@@ -103,7 +103,8 @@ status object_store::get(partition_id p, const std::string& key,
 }
 
 status object_store::merge(partition_id p, const object& incoming,
-                           object& result, write_options opts) {
+                           object& result, write_options opts,
+                           object* previous) {
   if (auto st = check_object(incoming, limits_); !st.ok())
     return st;
   return engine_.update(
@@ -118,6 +119,8 @@ status object_store::merge(partition_id p, const object& incoming,
         stored = std::move(*decoded);
       }
       result = reconcile(stored, incoming);
+      if (previous)
+        *previous = stored;
       // Replicas exchange identical states all the time (read repair, hinted
       // handoff, anti-entropy): a no-op must not cost a log write.
       if (result != stored)
@@ -129,7 +132,7 @@ status object_store::merge(partition_id p, const object& incoming,
 
 status object_store::coordinate(partition_id p, const std::string& key,
                                 const write_request& req, object& result,
-                                write_options opts) {
+                                write_options opts, object* previous) {
   std::string why;
   if (!valid_key(key, limits_, why))
     return {status_code::invalid_argument, why};
@@ -147,6 +150,8 @@ status object_store::coordinate(partition_id p, const std::string& key,
         stored = std::move(*decoded);
       }
       result = apply_write(stored, req);
+      if (previous)
+        *previous = stored;
       replacement = encode_record(result);
       return {};
     },

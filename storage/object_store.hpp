@@ -37,16 +37,16 @@ public:
   status get(partition_id p, const std::string& key, object& result);
 
   /// Merges `incoming` into the stored object of `incoming.key` (reconcile)
-  /// in one transaction; `result` receives the merged state. Skips the write
-  /// when nothing changes.
+  /// in one transaction; `result` receives the merged state and `previous`
+  /// (if given) the state it replaced. Skips the write when nothing changes.
   status merge(partition_id p, const object& incoming, object& result,
-               write_options opts = {});
+               write_options opts = {}, object* previous = nullptr);
 
   /// Coordinates a new write: reads the stored object, applies `req` (new dot
   /// from req.coordinator) and stores the result, all in one transaction.
   status coordinate(partition_id p, const std::string& key,
                     const write_request& req, object& result,
-                    write_options opts = {});
+                    write_options opts = {}, object* previous = nullptr);
 
   /// Visits every decodable object of partition `p`; a corrupt record is
   /// reported through `on_corrupt` (if given) and skipped.
