@@ -225,7 +225,8 @@ caf::behavior entropy_manager(entropy_ptr self, entropy_config cfg) {
       auto& st = self->state;
       if (st.running < st.settings().aae_concurrency)
         start_next(self);
-      start_reap(self);
+      if (st.settings().reap_tombstones)
+        start_reap(self);
       self->delayed_send(self, st.settings().aae_interval,
                          aae_tick_atom::value);
     },

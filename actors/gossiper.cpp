@@ -400,18 +400,21 @@ void handshake(gossiper_ptr self, const std::string& addr) {
 void connect(gossiper_ptr self, const std::string& addr) {
   auto& st = self->state;
   auto& peer = st.peers[addr];
+  auto connector = st.cfg.connector;
+  if (!connector && self->system().has_middleman())
+    connector
+      = caf::actor_cast<caf::actor>(self->system().middleman().actor_handle());
   if (peer.handle || peer.connecting || peer.name == st.settings().name
-      || !self->system().has_middleman()) // in-process tests
+      || !connector) // in-process tests without a network
     return;
   std::string host;
   uint16_t port = 0;
   if (!parse_address(addr, host, port))
     return;
   peer.connecting = true;
-  auto mm = self->system().middleman().actor_handle();
   self
-    ->request(mm, st.settings().connect_retry * 5, caf::connect_atom::value,
-              host, port)
+    ->request(connector, st.settings().connect_retry * 5,
+              caf::connect_atom::value, host, port)
     .then(
       [self, addr](const caf::node_id&, caf::strong_actor_ptr& ptr,
                    const std::set<std::string>&) {
@@ -567,6 +570,8 @@ caf::behavior gossiper(gossiper_ptr self, gossiper_config cfg) {
   st.log = logger("gossip");
   st.state.cluster = st.settings().cluster;
   st.state.partitions = st.settings().partitions;
+  if (st.cfg.seed != 0)
+    st.rng.seed(static_cast<std::minstd_rand::result_type>(st.cfg.seed));
   load(self);
   // A restart outranks every record of earlier runs (see member_record).
   auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(

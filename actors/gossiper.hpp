@@ -39,6 +39,11 @@ struct gossiper_config {
   replica_id incarnation = 0;
   caf::actor router;
   caf::actor handoff;
+  /// Answers (connect_atom, host, port) like CAF's middleman does; null:
+  /// the middleman. The deterministic simulation puts its network here.
+  caf::actor connector;
+  /// Seed of the peer choice; 0: a random one.
+  uint64_t seed = 0;
 };
 
 caf::actor spawn_gossiper(caf::actor_system& sys, gossiper_config cfg);

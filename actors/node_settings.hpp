@@ -51,6 +51,10 @@ struct node_settings {
   bool anti_entropy = true;
   std::chrono::milliseconds aae_interval{1000};
   uint32_t aae_concurrency = 1;
+  /// Tombstone reaping (actors/tombstone_reaper.hpp). Off by default: the
+  /// simulation (DKV_SIM_REAP=1) still finds a reaped key brought back by an
+  /// older version that was in flight during the reap round.
+  bool reap_tombstones = false;
   sync_policy durability = sync_policy::none;
   std::string log_level = "info";
   storage::object_limits limits;

@@ -5,6 +5,7 @@
 
 #include "caf/all.hpp"
 
+#include "actors/detail/clock_epochs.hpp"
 #include "actors/detail/key_hash.hpp"
 #include "actors/detail/merkle_tree.hpp"
 #include "actors/detail/preference_list.hpp"
@@ -34,6 +35,9 @@ struct router_state {
   caf::actor gossip;
   caf::actor entropy;
   std::map<std::string, uint64_t> counters;
+  /// Answers of coordinators still to be delivered, by id (finish_here).
+  std::map<uint64_t, std::function<void(caf::expected<object>)>> pending;
+  uint64_t next_pending = 0;
 
   const node_settings& settings() const { return cfg.settings; }
   void count(const std::string& what) { ++counters[what]; }
@@ -54,6 +58,42 @@ struct router_state {
 
 using router_ptr = caf::stateful_actor<router_state>*;
 
+// -- coordinator results ------------------------------------------------------
+
+using coordinator_done_atom = caf::atom_constant<caf::atom("coord_done")>;
+
+/// Coordinators finish inside their own actor, but a response promise of the
+/// router must be delivered from the router (CAF binds it to the router's
+/// execution context). So a coordinator's result comes back as a message
+/// and `deliver` runs here.
+std::function<void(caf::expected<object>)>
+finish_here(router_ptr self,
+            std::function<void(caf::expected<object>)> deliver) {
+  auto& st = self->state;
+  auto id = ++st.next_pending;
+  st.pending.emplace(id, std::move(deliver));
+  auto router = caf::actor_cast<caf::actor>(self);
+  return [router, id](caf::expected<object> result) {
+    if (result)
+      caf::anon_send(router, coordinator_done_atom::value, id,
+                     std::move(*result));
+    else
+      caf::anon_send(router, coordinator_done_atom::value, id,
+                     std::move(result.error()));
+  };
+}
+
+void coordinator_done(router_ptr self, uint64_t id,
+                      caf::expected<object> result) {
+  auto& pending = self->state.pending;
+  auto i = pending.find(id);
+  if (i == pending.end())
+    return;
+  auto deliver = std::move(i->second);
+  pending.erase(i);
+  deliver(std::move(result));
+}
+
 // -- placement ----------------------------------------------------------------
 
 vnode_actor vnode_for(router_ptr self, uint32_t partition) {
@@ -65,6 +105,7 @@ vnode_actor vnode_for(router_ptr self, uint32_t partition) {
   vcfg.store = st.cfg.store;
   vcfg.self = st.cfg.incarnation;
   vcfg.max_clock_entries = st.settings().max_clock_entries;
+  vcfg.reaped_memory = st.settings().request_timeout * 30;
   auto handle = self->system().spawn(vnode, std::move(vcfg));
   self->monitor(handle);
   st.vnodes.emplace(partition, handle);
@@ -157,9 +198,10 @@ caf::error check_ring(router_ptr self) {
 // -- writes -------------------------------------------------------------------
 
 template <class Reply>
-Reply make_write_reply(const object& stored, replica_id coordinator) {
+Reply make_write_reply(const object& stored, replica_id incarnation) {
   Reply reply;
-  reply.context = encode_context(written_context(stored, coordinator));
+  reply.context
+    = encode_context(detail::own_written_context(stored, incarnation));
   return reply;
 }
 
@@ -183,6 +225,16 @@ void forward_write(router_ptr self, Request req,
           [self, req, rp, candidates, index](caf::error& err) mutable {
             if (dkv_code(err) != dkv_errc::none) {
               rp.deliver(std::move(err)); // the coordinator's verdict
+              return;
+            }
+            if (err == caf::sec::request_timeout) {
+              // It may be writing still: a retry elsewhere would store the
+              // value a second time under another dot (the simulation saw
+              // the duplicate sibling). The client decides.
+              rp.deliver(make_error(dkv_errc::timeout,
+                                    "the replica the write was forwarded to "
+                                    "did not answer in time; it may have "
+                                    "been written"));
               return;
             }
             forward_write(self, std::move(req), std::move(rp),
@@ -239,13 +291,13 @@ caf::result<Reply> handle_write(router_ptr self, Request& req,
     cfg.write.value = *value;
   cfg.write.sync = st.settings().durability == sync_policy::one;
   st.count(value ? "puts.coordinated" : "dels.coordinated");
-  cfg.finish
-    = [rp, me = st.cfg.incarnation](caf::expected<object> result) mutable {
-        if (result)
-          rp.deliver(make_write_reply<Reply>(*result, me));
-        else
-          rp.deliver(std::move(result.error()));
-      };
+  cfg.finish = finish_here(
+    self, [rp, me = st.cfg.incarnation](caf::expected<object> result) mutable {
+      if (result)
+        rp.deliver(make_write_reply<Reply>(*result, me));
+      else
+        rp.deliver(std::move(result.error()));
+    });
   spawn_put_coordinator(self->system(), std::move(cfg));
   return rp;
 }
@@ -268,7 +320,7 @@ caf::result<get_reply_v1> handle_get(router_ptr self, get_request_v1& req) {
   cfg.r = req.r != 0 ? req.r : st.settings().r;
   cfg.timeout = st.settings().request_timeout;
   st.count("gets");
-  cfg.finish = [rp](caf::expected<object> result) mutable {
+  cfg.finish = finish_here(self, [rp](caf::expected<object> result) mutable {
     if (!result) {
       rp.deliver(std::move(result.error()));
       return;
@@ -277,7 +329,7 @@ caf::result<get_reply_v1> handle_get(router_ptr self, get_request_v1& req) {
     reply.values = live_values(*result);
     reply.context = encode_context(context_of(*result));
     rp.deliver(std::move(reply));
-  };
+  });
   caf::actor router = caf::actor_cast<caf::actor>(self);
   cfg.on_repair = [router](const std::string&) {
     caf::anon_send(router, caf::add_atom::value, std::string{"read_repairs"});
@@ -376,6 +428,8 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
   gcfg.incarnation = st.cfg.incarnation;
   gcfg.router = caf::actor_cast<caf::actor>(self);
   gcfg.handoff = st.handoff;
+  gcfg.connector = st.cfg.connector;
+  gcfg.seed = st.cfg.seed;
   st.gossip = spawn_gossiper(self->system(), std::move(gcfg));
   self->monitor(st.gossip);
   self->set_down_handler([self](caf::down_msg& msg) {
@@ -413,6 +467,12 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
     },
     [self](aae_request_v1& req) {
       return self->delegate(self->state.entropy, std::move(req));
+    },
+    [self](coordinator_done_atom, uint64_t id, object& result) {
+      coordinator_done(self, id, std::move(result));
+    },
+    [self](coordinator_done_atom, uint64_t id, caf::error& err) {
+      coordinator_done(self, id, std::move(err));
     },
     [self](caf::add_atom, const std::string& counter) {
       self->state.count(counter);

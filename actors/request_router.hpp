@@ -14,6 +14,7 @@
 
 #include <memory>
 
+#include "caf/actor.hpp"
 #include "caf/fwd.hpp"
 
 #include "actors/node_settings.hpp"
@@ -26,6 +27,10 @@ struct router_config {
   node_settings settings;
   std::shared_ptr<storage::object_store> store;
   replica_id incarnation = 0;
+  /// Passed to the gossiper (see gossiper_config): how peers are reached,
+  /// and its random seed.
+  caf::actor connector;
+  uint64_t seed = 0;
 };
 
 /// Spawns the router; the result speaks node_actor (plus internal ticks).

@@ -1,9 +1,13 @@
 #include "actors/vnode.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <limits>
 
 #include "caf/all.hpp"
 
+#include "actors/detail/clock_epochs.hpp"
 #include "actors/storage_errors.hpp"
 
 namespace dkv {
@@ -34,6 +38,74 @@ void track(vnode_state& st, const object& before, const object& after) {
     st.tombstones.erase(after.key);
 }
 
+std::string epoch_meta_key(uint32_t partition) {
+  return "epoch.v1." + std::to_string(partition);
+}
+
+constexpr uint32_t epoch_lease_size = 4096;
+
+/// A fresh epoch id for this partition. Epochs are leased in blocks whose
+/// end is persisted (and synced) before any of them is used, so a restart
+/// never hands one out twice.
+caf::expected<replica_id> fresh_epoch(vnode_state& st) {
+  if (st.epoch_next == std::numeric_limits<uint32_t>::max())
+    return make_error(dkv_errc::storage_failure,
+                      "partition " + std::to_string(st.cfg.partition)
+                        + " used up its 2^32 clock epochs");
+  if (st.epoch_next >= st.epoch_lease) {
+    auto lease = static_cast<uint32_t>(
+      std::min<uint64_t>(uint64_t{st.epoch_next} + epoch_lease_size,
+                         std::numeric_limits<uint32_t>::max()));
+    auto& engine = st.cfg.store->engine();
+    if (auto res = engine.put_meta(epoch_meta_key(st.cfg.partition),
+                                   std::to_string(lease));
+        !res.ok())
+      return to_error(res);
+    if (auto res = engine.sync(); !res.ok())
+      return to_error(res);
+    st.epoch_lease = lease;
+  }
+  return detail::epoch_id(st.cfg.self, st.epoch_next++);
+}
+
+/// The persisted lease end is where fresh epochs resume.
+caf::error load_epochs(vnode_state& st) {
+  std::string text;
+  auto res
+    = st.cfg.store->engine().get_meta(epoch_meta_key(st.cfg.partition), text);
+  if (res.not_found())
+    return caf::none;
+  if (!res.ok())
+    return to_error(res);
+  char* end = nullptr;
+  auto value = std::strtoull(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || value == 0
+      || value > std::numeric_limits<uint32_t>::max())
+    return make_error(dkv_errc::storage_failure,
+                      "corrupt clock epoch record '" + text + "'");
+  st.epoch_next = st.epoch_lease = static_cast<uint32_t>(value);
+  return caf::none;
+}
+
+/// Drops the siblings of `incoming` that a recently reaped tombstone of the
+/// key had covered: versions older than the reap, still in flight.
+void forget_reaped(vnode_state& st, caf::actor_clock::time_point now,
+                   object& incoming) {
+  auto i = st.reaped_recently.find(incoming.key);
+  if (i == st.reaped_recently.end())
+    return;
+  if (i->second.second < now) {
+    st.reaped_recently.erase(i);
+    return;
+  }
+  auto& clock = i->second.first;
+  auto& sibs = incoming.siblings;
+  sibs.erase(
+    std::remove_if(sibs.begin(), sibs.end(),
+                   [&](const sibling& s) { return covers(clock, s.event); }),
+    sibs.end());
+}
+
 /// Segment lists come from peers: bound them so one request cannot ask for
 /// an unbounded fold result.
 constexpr size_t max_segments_per_request = 1024;
@@ -51,6 +123,8 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
   if (auto opened = st.cfg.store->engine().open_partition(st.cfg.partition);
       !opened.ok())
     self->quit(to_error(opened));
+  else if (auto err = load_epochs(st))
+    self->quit(std::move(err));
   else if (auto built = st.cfg.store->fold(st.cfg.partition,
                                            [&](const object& x) {
                                              st.tree.insert(x);
@@ -81,6 +155,15 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
       vnode_object_v1 reply;
       storage::write_options opts;
       opts.force_sync = req.sync;
+      forget_reaped(st, self->clock().now(), req.incoming);
+      if (req.incoming.siblings.empty()) {
+        // Nothing newer than a reap: answer with what is stored.
+        if (auto res
+            = st.cfg.store->get(req.partition, req.incoming.key, reply.stored);
+            !res.ok())
+          return to_error(res);
+        return reply;
+      }
       object before;
       if (auto res = st.cfg.store->merge(req.partition, req.incoming,
                                          reply.stored, opts, &before);
@@ -98,7 +181,18 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
       wr.context = std::move(req.context);
       if (!req.tombstone)
         wr.value = std::move(req.value);
-      wr.coordinator = st.cfg.self;
+      object current;
+      if (auto res = st.cfg.store->get(req.partition, req.key, current);
+          !res.ok())
+        return to_error(res);
+      // Continue this node's id only while the local copy shows it.
+      wr.coordinator = detail::own_writer(current, st.cfg.self);
+      if (wr.coordinator == 0) {
+        auto fresh = fresh_epoch(st);
+        if (!fresh)
+          return std::move(fresh.error());
+        wr.coordinator = *fresh;
+      }
       wr.now_ms = st.cfg.wall_clock_ms();
       wr.max_clock_entries = st.cfg.max_clock_entries;
       storage::write_options opts;
@@ -186,6 +280,8 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
           return to_error(res);
         st.tree.update(key, hash, 0);
         st.tombstones.erase(key);
+        st.reaped_recently[key]
+          = {context_of(stored), self->clock().now() + st.cfg.reaped_memory};
         ++st.reaped;
         ++reply.reaped;
       }

@@ -7,11 +7,15 @@
 // fold when the vnode starts and updated with every write it serialises, so
 // the tree is exact without locks and no exchange ever rebuilds it.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
+
+#include "caf/actor_clock.hpp"
 
 #include "actors/detail/merkle_tree.hpp"
 #include "messages/vnode_protocol.hpp"
@@ -23,11 +27,16 @@ struct vnode_config {
   uint32_t partition = 0;
   /// Shared by all vnodes of the node; the engine is thread-safe.
   std::shared_ptr<storage::object_store> store;
-  /// This incarnation's clock identity (fresh per data directory).
+  /// This incarnation's clock identity (fresh per data directory); the
+  /// vnode writes with per-key epoch ids derived from it.
   replica_id self = 0;
   size_t max_clock_entries = default_max_clock_entries;
   /// Wall clock in ms since the epoch, for clock-entry timestamps (pruning).
   std::function<uint64_t()> wall_clock_ms;
+  /// How long a reaped key's clock is remembered, so that an older version
+  /// still in flight (an anti-entropy repair or replication that started
+  /// before the reap) cannot bring the key back.
+  std::chrono::milliseconds reaped_memory{60000};
 };
 
 struct vnode_state {
@@ -37,6 +46,13 @@ struct vnode_state {
   /// Keys whose object holds only tombstones: candidates for reaping.
   std::set<std::string> tombstones;
   uint64_t reaped = 0;
+  /// Next fresh epoch, and the first one not covered by the persisted
+  /// lease (actors/detail/clock_epochs.hpp).
+  /// Clocks of recently reaped keys and when they may be forgotten.
+  std::map<std::string, std::pair<version_vector, caf::actor_clock::time_point>>
+    reaped_recently;
+  uint32_t epoch_next = 1;
+  uint32_t epoch_lease = 1;
   uint64_t gets = 0;
   uint64_t merges = 0;
   uint64_t coordinated = 0;

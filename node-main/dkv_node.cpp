@@ -36,6 +36,8 @@ node_config::node_config() {
          "interval of gossip rounds with a random peer (e.g. 1s)")
     .add(anti_entropy_, "anti-entropy",
          "Merkle-tree anti-entropy between replicas (default true)")
+    .add(reap_tombstones_, "reap-tombstones",
+         "remove tombstones every replica holds (default false)")
     .add(aae_interval_, "aae-interval",
          "one anti-entropy exchange starts per interval (e.g. 1s)")
     .add(aae_concurrency_, "aae-concurrency",
@@ -104,6 +106,7 @@ std::string node_config::to_settings(node_settings& out) const {
   out.gossip_interval
     = std::chrono::duration_cast<std::chrono::milliseconds>(gossip_interval_);
   out.anti_entropy = anti_entropy_;
+  out.reap_tombstones = reap_tombstones_;
   out.aae_interval
     = std::chrono::duration_cast<std::chrono::milliseconds>(aae_interval_);
   if (!in_range(aae_concurrency_, 1, 64))

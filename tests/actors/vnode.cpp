@@ -2,6 +2,7 @@
 
 #include "caf/test/dsl.hpp"
 
+#include "actors/detail/clock_epochs.hpp"
 #include "fixtures/memory_store.hpp"
 #include "fixtures/test_config.hpp"
 #include "storage/record_codec.hpp"
@@ -53,7 +54,7 @@ CAF_TEST(a coordinated write is stored with a dot of this incarnation) {
   auto written = write("k", "v1");
   CAF_REQUIRE(written);
   CAF_REQUIRE_EQUAL(written->siblings.size(), 1u);
-  CAF_CHECK_EQUAL(written->siblings[0].event.id, 0xAAu);
+  CAF_CHECK_EQUAL(written->siblings[0].event.id, detail::epoch_id(0xAA, 1));
   CAF_CHECK_EQUAL(written->siblings[0].timestamp_ms, 1234u);
   auto read = ask(vnode_get_v1{5, "k"});
   CAF_REQUIRE(read);
@@ -113,6 +114,60 @@ CAF_TEST(a corrupt record is a storage_failure for that key only) {
   CAF_REQUIRE(!res);
   CAF_CHECK_EQUAL(dkv_code(res.error()), dkv_errc::storage_failure);
   CAF_CHECK(write("good", "v"));
+}
+
+CAF_TEST(a key keeps its epoch and a reaped key gets a fresh one) {
+  auto first = write("k", "v1");
+  CAF_REQUIRE(first);
+  auto first_dot = first->siblings.at(0).event;
+  auto context = context_of(*first);
+  auto second = write("k", "v2", context);
+  CAF_REQUIRE(second);
+  auto second_dot = second->siblings.at(0).event;
+  CAF_CHECK_EQUAL(second_dot.id, first_dot.id);
+  CAF_CHECK_EQUAL(second_dot.counter, 2u);
+  // Delete, and reap the tombstone as if every replica had confirmed it.
+  auto deleted = ask([&] {
+    vnode_coordinate_v1 req;
+    req.partition = 5;
+    req.key = "k";
+    req.tombstone = true;
+    req.context = context_of(*second);
+    return req;
+  }());
+  CAF_REQUIRE(deleted);
+  vnode_reaped_v1 reaped;
+  auto handle
+    = self->request(vn, caf::infinite,
+                    vnode_reap_v1{5, {"k"}, {detail::object_hash(*deleted)}});
+  run();
+  handle.receive([&](vnode_reaped_v1& x) { reaped = x; },
+                 [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+  CAF_REQUIRE_EQUAL(reaped.reaped, 1u);
+  // A writer that never saw the old dots must not be given one of them.
+  auto reborn = write("k", "v3");
+  CAF_REQUIRE(reborn);
+  auto reborn_dot = reborn->siblings.at(0).event;
+  CAF_CHECK_NOT_EQUAL(reborn_dot.id, first_dot.id);
+  CAF_CHECK(detail::own_id(reborn_dot.id, 0xAA));
+  CAF_CHECK_EQUAL(reborn_dot.counter, 1u);
+}
+
+CAF_TEST(fresh epochs survive a restart) {
+  auto a = write("a", "1");
+  CAF_REQUIRE(a);
+  auto a_id = a->siblings.at(0).event.id;
+  caf::anon_send_exit(vn, caf::exit_reason::kill);
+  run();
+  vnode_config cfg;
+  cfg.partition = 5;
+  cfg.store = store;
+  cfg.self = 0xAA;
+  vn = sys.spawn(vnode, std::move(cfg));
+  run();
+  auto b = write("b", "1");
+  CAF_REQUIRE(b);
+  CAF_CHECK_GREATER(b->siblings.at(0).event.id, a_id);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -32,7 +32,8 @@ struct fixture {
     3,
     {"--dkv.partitions=16", "--dkv.n=3", "--dkv.r=2", "--dkv.w=2",
      "--dkv.request-timeout=1s", "--dkv.connect-retry=200ms",
-     "--dkv.gossip-interval=200ms", "--dkv.aae-interval=20ms"}};
+     "--dkv.gossip-interval=200ms", "--dkv.aae-interval=20ms",
+     "--dkv.reap-tombstones=true"}};
 
   fixture() {
     for (size_t i = 1; i <= 3; ++i)
