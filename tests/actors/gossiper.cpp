@@ -18,7 +18,9 @@ struct view_sink_state {
   size_t views = 0;
 };
 
-caf::behavior view_sink(caf::stateful_actor<view_sink_state>* self) {
+// The unused int: CAF 0.17 spawns a function without arguments through a
+// null argument tuple, which UBSan reports.
+caf::behavior view_sink(caf::stateful_actor<view_sink_state>* self, int) {
   return {
     [self](view_atom, cluster_view& view) {
       self->state.last = std::move(view);
@@ -28,7 +30,7 @@ caf::behavior view_sink(caf::stateful_actor<view_sink_state>* self) {
   };
 }
 
-caf::behavior handoff_sink(caf::event_based_actor* self) {
+caf::behavior handoff_sink(caf::event_based_actor* self, int) {
   self->set_default_handler(caf::drop);
   return {[](int) {}};
 }
@@ -44,8 +46,8 @@ ring_state ring_of(std::vector<std::string> names, uint64_t version) {
 }
 
 struct fixture : test_coordinator_fixture<dkv_config>, memory_store {
-  caf::actor sink = sys.spawn(view_sink);
-  caf::actor handoff = sys.spawn(handoff_sink);
+  caf::actor sink = sys.spawn(view_sink, 0);
+  caf::actor handoff = sys.spawn(handoff_sink, 0);
   caf::actor gossip;
 
   fixture() { gossip = start(); }

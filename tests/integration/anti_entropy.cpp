@@ -17,10 +17,6 @@ using namespace dkv::test;
 
 namespace {
 
-bool has(const std::string& json, const std::string& part) {
-  return json.find(part) != std::string::npos;
-}
-
 size_t count(const std::string& text, const std::string& part) {
   size_t n = 0;
   for (auto i = text.find(part); i != std::string::npos;
@@ -45,13 +41,7 @@ struct fixture {
      "--dkv.request-timeout=1s", "--dkv.connect-retry=200ms",
      "--dkv.gossip-interval=200ms", "--dkv.aae-interval=20ms"}};
 
-  fixture() {
-    for (size_t i = 1; i <= 3; ++i)
-      CAF_REQUIRE(cluster.start(i));
-    for (size_t i = 1; i <= 3; ++i)
-      CAF_REQUIRE(has(cluster.await(i, "status", "\"ring\":\"ready\""),
-                      "\"ring\":\"ready\""));
-  }
+  fixture() { CAF_REQUIRE(cluster.start_all()); }
 
   /// Runs `commands` (one per line) through one console session on node
   /// `i`; returns its output (one JSON line per command).

@@ -14,10 +14,6 @@ using namespace dkv::test;
 
 namespace {
 
-bool has(const std::string& json, const std::string& part) {
-  return json.find(part) != std::string::npos;
-}
-
 /// A counter of `status` (its values are strings).
 int64_t stat(const std::string& status, const std::string& name) {
   auto needle = "\"" + name + "\":\"";
@@ -28,20 +24,14 @@ int64_t stat(const std::string& status, const std::string& name) {
 }
 
 struct fixture {
-  process_cluster cluster{
-    3,
-    {"--dkv.partitions=16", "--dkv.n=3", "--dkv.r=2", "--dkv.w=2",
-     "--dkv.request-timeout=1s", "--dkv.connect-retry=200ms",
-     "--dkv.gossip-interval=200ms", "--dkv.aae-interval=20ms",
-     "--dkv.reap-tombstones=true"}};
+  process_cluster cluster{3,
+                          {"--dkv.partitions=16", "--dkv.n=3", "--dkv.r=2",
+                           "--dkv.w=2", "--dkv.request-timeout=1s",
+                           "--dkv.connect-retry=200ms",
+                           "--dkv.gossip-interval=200ms",
+                           "--dkv.aae-interval=20ms", "--dkv.reap-tombstones"}};
 
-  fixture() {
-    for (size_t i = 1; i <= 3; ++i)
-      CAF_REQUIRE(cluster.start(i));
-    for (size_t i = 1; i <= 3; ++i)
-      CAF_REQUIRE(has(cluster.await(i, "status", "\"ring\":\"ready\""),
-                      "\"ring\":\"ready\""));
-  }
+  fixture() { CAF_REQUIRE(cluster.start_all()); }
 
   int64_t reaped_everywhere() {
     int64_t total = 0;

@@ -15,10 +15,6 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
-bool has(const std::string& json, const std::string& part) {
-  return json.find(part) != std::string::npos;
-}
-
 /// The node names in a preflist reply, in order.
 std::vector<std::string> nodes_of(const std::string& json) {
   std::vector<std::string> result;
@@ -40,8 +36,7 @@ size_t index_of(const std::string& name) {
 
 long ms_since(clock_type::time_point t) {
   return static_cast<long>(
-    std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now()
-                                                          - t)
+    std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t)
       .count());
 }
 
@@ -52,11 +47,7 @@ CAF_TEST(writes survive two dead home replicas and reach them later) {
                           {"--dkv.partitions=16", "--dkv.n=3", "--dkv.r=2",
                            "--dkv.w=2", "--dkv.request-timeout=1s",
                            "--dkv.connect-retry=200ms"}};
-  for (size_t i = 1; i <= 5; ++i)
-    CAF_REQUIRE(cluster.start(i));
-  for (size_t i = 1; i <= 5; ++i)
-    CAF_REQUIRE(has(cluster.await(i, "status", "\"ring\":\"ready\""),
-                    "\"ring\":\"ready\""));
+  CAF_REQUIRE(cluster.start_all());
   auto homes = nodes_of(cluster.console(1, "preflist hot"));
   CAF_REQUIRE_EQUAL(homes.size(), 3u);
   std::set<size_t> home_ids;
@@ -80,13 +71,12 @@ CAF_TEST(writes survive two dead home replicas and reach them later) {
   // Always writable: W=2 from the surviving home plus a substitute, through
   // any node.
   for (int i = 0; i < 10; ++i)
-    CAF_CHECK(has(cluster.console(others[i % 2], "put hot v" + std::to_string(i)
-                                                   + " --context="
-                                                   + json_string_field(
-                                                     cluster.console(
-                                                       first, "get hot"),
-                                                     "context")),
-                  "\"ok\":true"));
+    CAF_CHECK(
+      has(cluster.console(others[i % 2],
+                          "put hot v" + std::to_string(i) + " --context="
+                            + json_string_field(
+                              cluster.console(first, "get hot"), "context")),
+          "\"ok\":true"));
   for (int i = 0; i < 20; ++i)
     CAF_CHECK(has(cluster.console(first, "put key" + std::to_string(i) + " x"),
                   "\"ok\":true"));
@@ -103,8 +93,7 @@ CAF_TEST(writes survive two dead home replicas and reach them later) {
     drained = true;
     for (size_t i = 1; i <= 5; ++i)
       drained = drained
-                && has(cluster.console(i, "status"),
-                       "\"hints.pending\":\"0\"");
+                && has(cluster.console(i, "status"), "\"hints.pending\":\"0\"");
     if (!drained)
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }

@@ -14,14 +14,6 @@ using namespace dkv::test;
 
 namespace {
 
-bool ok(const std::string& json) {
-  return json.find("\"ok\":true") != std::string::npos;
-}
-
-bool has(const std::string& json, const std::string& part) {
-  return json.find(part) != std::string::npos;
-}
-
 struct fixture {
   process_cluster cluster{3,
                           {"--dkv.partitions=16", "--dkv.n=3", "--dkv.r=2",
@@ -29,13 +21,7 @@ struct fixture {
                            "--dkv.connect-retry=200ms",
                            "--dkv.gossip-interval=200ms"}};
 
-  fixture() {
-    for (size_t i = 1; i <= 3; ++i)
-      CAF_REQUIRE(cluster.start(i));
-    for (size_t i = 1; i <= 3; ++i)
-      CAF_REQUIRE(has(cluster.await(i, "status", "\"ring\":\"ready\""),
-                      "\"ring\":\"ready\""));
-  }
+  fixture() { CAF_REQUIRE(cluster.start_all()); }
 
   std::string address(size_t i) const {
     return "127.0.0.1:" + std::to_string(cluster.port(i));

@@ -13,14 +13,6 @@ using namespace dkv::test;
 
 namespace {
 
-bool ok(const std::string& json) {
-  return json.find("\"ok\":true") != std::string::npos;
-}
-
-bool has(const std::string& json, const std::string& part) {
-  return json.find(part) != std::string::npos;
-}
-
 struct fixture {
   process_cluster cluster{3,
                           {"--dkv.partitions=16", "--dkv.n=3", "--dkv.r=2",
@@ -28,13 +20,7 @@ struct fixture {
                            "--dkv.connect-retry=200ms",
                            "--dkv.log-level=info"}};
 
-  fixture() {
-    for (size_t i = 1; i <= 3; ++i)
-      CAF_REQUIRE(cluster.start(i));
-    for (size_t i = 1; i <= 3; ++i)
-      CAF_REQUIRE(has(cluster.await(i, "status", "\"ring\":\"ready\""),
-                      "\"ring\":\"ready\""));
-  }
+  fixture() { CAF_REQUIRE(cluster.start_all()); }
 };
 
 } // namespace
@@ -50,9 +36,9 @@ CAF_TEST(quorum reads and writes survive a killed and restarted node) {
   // Every node names the same three primaries for a key.
   auto pref = cluster.console(1, "preflist k1");
   CAF_CHECK(has(pref, "node1") && has(pref, "node2") && has(pref, "node3"));
-  CAF_CHECK_EQUAL(pref.substr(pref.find("\"partition\"")),
-                  cluster.console(3, "preflist k1")
-                    .substr(pref.find("\"partition\"")));
+  CAF_CHECK_EQUAL(
+    pref.substr(pref.find("\"partition\"")),
+    cluster.console(3, "preflist k1").substr(pref.find("\"partition\"")));
   // Node 3 dies: W=2 and R=2 still hold.
   cluster.kill(3);
   CAF_CHECK(ok(cluster.console(1, "put k2 v2")));
