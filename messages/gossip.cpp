@@ -46,10 +46,7 @@ std::string check_foreign(const gossip_state& ours,
 
 merge_result merge(gossip_state& ours, const gossip_state& theirs) {
   merge_result result;
-  if (theirs.ring.version != 0 && supersedes(theirs.ring, ours.ring)) {
-    ours.ring = theirs.ring;
-    result.ring_changed = true;
-  }
+  result.ring_changed = merge_rings(ours.ring, theirs.ring);
   std::vector<member_record> merged;
   merged.reserve(ours.members.size() + theirs.members.size());
   auto i = ours.members.begin();

@@ -73,8 +73,9 @@ struct merge_result {
   std::vector<std::string> advanced;
 };
 
-/// Merges `theirs` into `ours`: the ring that supersedes(), and per name
-/// the freshest record. `theirs` must have passed check_foreign().
+/// Merges `theirs` into `ours`: the rings by merge_rings() (the one that
+/// supersedes, or the union of one transition's flips), and per name the
+/// freshest record. `theirs` must have passed check_foreign().
 merge_result merge(gossip_state& ours, const gossip_state& theirs);
 
 /// The record of `name`, or null.

@@ -32,7 +32,7 @@ std::vector<std::string> preference_list(const std::vector<std::string>& owners,
 
 std::vector<std::string> preference_list(const ring_state& ring,
                                          uint32_t partition, uint32_t n) {
-  return walk(ring.owners, partition, n);
+  return walk(owners_for(ring, partition), partition, n);
 }
 
 std::vector<std::string>
@@ -43,7 +43,7 @@ extended_preference_list(const std::vector<std::string>& owners,
 
 std::vector<std::string> extended_preference_list(const ring_state& ring,
                                                   uint32_t partition) {
-  return walk(ring.owners, partition, ring.owners.size());
+  return walk(owners_for(ring, partition), partition, ring.owners.size());
 }
 
 std::vector<uint32_t>

@@ -24,6 +24,8 @@ namespace dkv::detail {
 std::vector<std::string> preference_list(const std::vector<std::string>& owners,
                                          uint32_t partition, uint32_t n);
 
+/// During a transition: by the owners in force for `partition`
+/// (owners_for()).
 std::vector<std::string> preference_list(const ring_state& ring,
                                          uint32_t partition, uint32_t n);
 
