@@ -9,6 +9,7 @@
 #include "actors/detail/preference_list.hpp"
 #include "actors/logging.hpp"
 #include "actors/tombstone_reaper.hpp"
+#include "messages/errors.hpp"
 #include "messages/membership_protocol.hpp"
 
 namespace dkv {
@@ -56,7 +57,7 @@ using entropy_ptr = caf::stateful_actor<entropy_state>*;
 std::vector<std::string> peer_replicas(entropy_ptr self, uint32_t partition) {
   auto& st = self->state;
   auto list
-    = detail::preference_list(st.view.ring.owners, partition, st.settings().n);
+    = detail::preference_list(st.view.ring, partition, st.settings().n);
   std::vector<std::string> others;
   bool mine = false;
   for (auto& name : list) {
@@ -103,7 +104,7 @@ void start_next(entropy_ptr self) {
                              result->segments_differing, result->bytes);
             else
               caf::anon_send(manager, aae_done_atom::value, partition, peer,
-                             to_string(result.error()), uint64_t{0},
+                             describe(result.error()), uint64_t{0},
                              uint64_t{0}, uint64_t{0});
           };
       ++st.running;
@@ -118,7 +119,9 @@ void start_next(entropy_ptr self) {
 void start_reap(entropy_ptr self) {
   auto& st = self->state;
   auto q = st.settings().partitions;
-  if (st.reaping || st.view.ring.version == 0)
+  // While partitions move, a copy may be in flight between owners: the
+  // "every replica holds the tombstone" check would not see it.
+  if (st.reaping || st.view.ring.version == 0 || in_transition(st.view.ring))
     return;
   reaper_config cfg;
   cfg.self_name = st.settings().name;
@@ -133,7 +136,7 @@ void start_reap(entropy_ptr self) {
   for (uint32_t tried = 0; tried < q; ++tried) {
     auto partition = st.reap_cursor;
     st.reap_cursor = (st.reap_cursor + 1) % q;
-    auto list = detail::preference_list(st.view.ring.owners, partition,
+    auto list = detail::preference_list(st.view.ring, partition,
                                         st.settings().n);
     if (list.empty() || list.front() != st.settings().name)
       continue;
@@ -143,7 +146,7 @@ void start_reap(entropy_ptr self) {
     auto manager = caf::actor_cast<caf::actor>(self);
     cfg.finish = [manager, partition](caf::expected<reap_stats> result) {
       caf::anon_send(manager, reap_done_atom::value, partition,
-                     result ? std::string{} : to_string(result.error()),
+                     result ? std::string{} : describe(result.error()),
                      result ? result->reaped : uint64_t{0});
     };
     st.reaping = true;

@@ -11,6 +11,7 @@
 
 #include "actors/detail/claim.hpp"
 #include "actors/detail/phi_detector.hpp"
+#include "actors/detail/ring_transition.hpp"
 #include "actors/handoff_queue.hpp"
 #include "actors/logging.hpp"
 #include "messages/errors.hpp"
@@ -25,7 +26,10 @@ using gossip_tick_atom = caf::atom_constant<caf::atom("gsp_tick")>;
 using clock_type = std::chrono::steady_clock;
 
 /// Meta key of the persisted gossip_state (CAF binary serialization).
-constexpr const char* gossip_meta_key = "gossip.v1";
+constexpr const char* gossip_meta_key = "gossip.v2";
+/// The state persisted before rings carried transitions (same encoding,
+/// without the transition fields).
+constexpr const char* gossip_v1_meta_key = "gossip.v1";
 /// The member list written before gossip existed: lines of "name address".
 constexpr const char* legacy_members_key = "members.v1";
 
@@ -41,6 +45,31 @@ struct peer_link {
   bool suspected = false;
   bool heartbeat_in_flight = false;
 };
+
+/// The persisted form of gossip.v1: a ring without transition fields.
+struct ring_state_v1 {
+  uint32_t partitions = 0;
+  std::vector<std::string> members;
+  std::vector<std::string> owners;
+  uint64_t version = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ring_state_v1& x) {
+  return f(x.partitions, x.members, x.owners, x.version);
+}
+
+struct gossip_state_v1 {
+  std::string cluster;
+  uint32_t partitions = 0;
+  ring_state_v1 ring;
+  std::vector<member_record> members;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, gossip_state_v1& x) {
+  return f(x.cluster, x.partitions, x.ring, x.members);
+}
 
 /// What gossip says about a node: when its heartbeat last advanced.
 struct rumour {
@@ -59,6 +88,8 @@ struct gossiper_state {
   cluster_view last_view;
   bool view_sent = false;
   std::minstd_rand rng{std::random_device{}()};
+  /// Membership changes staged on this node, applied by "commit".
+  std::vector<staged_change> staged;
 
   const node_settings& settings() const { return cfg.settings; }
 
@@ -111,14 +142,39 @@ ring_state first_ring(const node_settings& s, std::vector<std::string> names) {
   return ring;
 }
 
+/// Reads the persisted state; false if there is none.
+bool read_persisted(gossiper_ptr self, gossip_state& loaded, caf::error& err) {
+  auto& engine = self->state.cfg.store->engine();
+  std::string text;
+  if (engine.get_meta(gossip_meta_key, text).ok()) {
+    std::vector<char> buf{text.begin(), text.end()};
+    caf::binary_deserializer source{self->system(), buf};
+    err = source(loaded);
+    return true;
+  }
+  if (!engine.get_meta(gossip_v1_meta_key, text).ok())
+    return false;
+  gossip_state_v1 old;
+  std::vector<char> buf{text.begin(), text.end()};
+  caf::binary_deserializer source{self->system(), buf};
+  err = source(old);
+  loaded.cluster = old.cluster;
+  loaded.partitions = old.partitions;
+  loaded.ring.partitions = old.ring.partitions;
+  loaded.ring.members = std::move(old.ring.members);
+  loaded.ring.owners = std::move(old.ring.owners);
+  loaded.ring.version = old.ring.version;
+  loaded.members = std::move(old.members);
+  return true;
+}
+
 void load(gossiper_ptr self) {
   auto& st = self->state;
   std::string text;
-  if (st.cfg.store->engine().get_meta(gossip_meta_key, text).ok()) {
-    gossip_state loaded;
-    std::vector<char> buf{text.begin(), text.end()};
-    caf::binary_deserializer source{self->system(), buf};
-    if (auto err = source(loaded)) {
+  gossip_state loaded;
+  caf::error read_error;
+  if (read_persisted(self, loaded, read_error)) {
+    if (auto err = std::move(read_error)) {
       st.log->error("gossip.load_failed error=\"{}\" action=\"starting from "
                     "seeds\"",
                     self->system().render(err));
@@ -509,16 +565,22 @@ members_reply_v1 describe_members(gossiper_ptr self) {
   auto now = clock_type::now();
   auto& ring = st.state.ring;
   std::map<std::string, uint32_t> owned;
-  for (auto& o : ring.owners)
-    ++owned[o];
+  for (auto& share : detail::shares(ring))
+    owned[share.node] = share.now;
   std::map<std::string, member_status> out;
-  auto in_ring = [&](const std::string& name) {
-    return std::binary_search(ring.members.begin(), ring.members.end(), name);
+  auto listed = [](const std::vector<std::string>& xs, const std::string& x) {
+    return std::binary_search(xs.begin(), xs.end(), x);
   };
   auto label = [&](const std::string& name, bool alive) -> std::string {
     if (!alive)
       return "down";
-    return in_ring(name) || ring.version == 0 ? "up" : "joining";
+    if (ring.version == 0)
+      return "up";
+    bool now = listed(ring.members, name);
+    bool next = in_transition(ring) ? listed(ring.next_members, name) : now;
+    if (now && !next)
+      return "leaving";
+    return now && next ? "up" : "joining";
   };
   for (auto& m : st.state.members) {
     member_status s{m.name, m.address, "down", owned[m.name], -1};
@@ -532,9 +594,10 @@ members_reply_v1 describe_members(gossiper_ptr self) {
     }
     out[m.name] = std::move(s);
   }
-  for (auto& name : ring.members)
-    if (out.count(name) == 0)
-      out[name] = member_status{name, "?", "down", owned[name], -1};
+  for (auto* names : {&ring.members, &ring.next_members})
+    for (auto& name : *names)
+      if (out.count(name) == 0)
+        out[name] = member_status{name, "?", "down", owned[name], -1};
   for (auto& [addr, peer] : st.peers) {
     if (peer.name == st.settings().name)
       continue;
@@ -562,6 +625,279 @@ members_reply_v1 describe_members(gossiper_ptr self) {
   for (auto& [key, s] : out)
     reply.members.push_back(std::move(s));
   return reply;
+}
+
+// -- membership changes (staged, planned, committed) --------------------------
+
+/// Whether this node believes `name` is alive: its own evidence first, else
+/// gossip's.
+bool alive(gossiper_ptr self, const std::string& name) {
+  auto& st = self->state;
+  if (name == st.settings().name)
+    return true;
+  for (auto& [addr, peer] : st.peers)
+    if (peer.name == name && (peer.handle || peer.unreachable))
+      return peer.handle && !peer.suspected;
+  auto i = st.rumours.find(name);
+  return i != st.rumours.end()
+         && i->second.detector.phi(clock_type::now())
+              <= st.settings().phi_threshold;
+}
+
+/// The members after the staged changes.
+std::vector<std::string> staged_members(gossiper_ptr self) {
+  auto& st = self->state;
+  auto& ring = st.state.ring;
+  std::set<std::string> names(ring.members.begin(), ring.members.end());
+  for (auto& change : st.staged) {
+    if (change.op == "join")
+      names.insert(change.node);
+    else
+      names.erase(change.node);
+  }
+  return {names.begin(), names.end()};
+}
+
+cluster_plan_v1 describe_plan(gossiper_ptr self, std::string op,
+                              const ring_state& ring) {
+  auto& st = self->state;
+  cluster_plan_v1 plan;
+  plan.op = std::move(op);
+  plan.staged = st.staged;
+  plan.ring_version = st.state.ring.version;
+  plan.transition_in_progress = in_transition(st.state.ring);
+  plan.partitions_moving = detail::partitions_moving(ring);
+  for (auto& share : detail::shares(ring))
+    plan.shares.push_back(member_share{share.node, share.now, share.next});
+  return plan;
+}
+
+caf::error check_can_change(gossiper_ptr self) {
+  auto& ring = self->state.state.ring;
+  if (ring.version == 0)
+    return make_error(dkv_errc::unavailable, "the ring is not formed yet");
+  return caf::none;
+}
+
+bool is_staged(gossiper_ptr self, const std::string& name) {
+  auto& staged = self->state.staged;
+  return std::any_of(staged.begin(), staged.end(),
+                     [&](auto& c) { return c.node == name; });
+}
+
+bool is_member(const ring_state& ring, const std::string& name) {
+  auto listed = [&](const std::vector<std::string>& xs) {
+    return std::binary_search(xs.begin(), xs.end(), name);
+  };
+  return listed(ring.members) || listed(ring.next_members);
+}
+
+/// Stages a join once the node at `addr` answered as a node of this
+/// cluster with this Q.
+void stage_join(gossiper_ptr self, const std::string& addr,
+                caf::typed_response_promise<cluster_plan_v1> rp) {
+  auto& st = self->state;
+  std::string host;
+  uint16_t port = 0;
+  if (!parse_address(addr, host, port)) {
+    rp.deliver(make_error(dkv_errc::invalid_argument,
+                          "join: '" + addr + "' is not HOST:PORT"));
+    return;
+  }
+  auto connector = st.cfg.connector;
+  if (!connector && self->system().has_middleman())
+    connector
+      = caf::actor_cast<caf::actor>(self->system().middleman().actor_handle());
+  if (!connector) {
+    rp.deliver(make_error(dkv_errc::unavailable, "join: no network"));
+    return;
+  }
+  auto timeout = st.settings().request_timeout;
+  auto no_answer = [rp, addr](caf::error&) mutable {
+    rp.deliver(make_error(dkv_errc::invalid_argument,
+                          "join: no dkv node answers at " + addr
+                            + " (start it first, pointed at a seed)"));
+  };
+  self->request(connector, timeout, caf::connect_atom::value, host, port)
+    .then(
+      [self, addr, rp, timeout, no_answer](const caf::node_id&,
+                                           caf::strong_actor_ptr& ptr,
+                                           const std::set<std::string>&) mutable {
+        if (!ptr) {
+          caf::error none;
+          no_answer(none);
+          return;
+        }
+        auto& st = self->state;
+        node_info_request_v1 hello{st.settings().cluster,
+                                   st.settings().partitions,
+                                   st.settings().name, st.settings().address()};
+        self
+          ->request(caf::actor_cast<node_actor>(ptr), timeout,
+                    std::move(hello))
+          .then(
+            [self, addr, rp](node_info_v1& info) mutable {
+              auto& st = self->state;
+              if (info.cluster != st.settings().cluster
+                  || info.partitions != st.settings().partitions) {
+                rp.deliver(make_error(
+                  dkv_errc::invalid_argument,
+                  "join: the node at " + addr + " belongs to cluster "
+                    + info.cluster + " with "
+                    + std::to_string(info.partitions)
+                    + " partitions, not " + st.settings().cluster + " with "
+                    + std::to_string(st.settings().partitions)));
+                return;
+              }
+              if (is_member(st.state.ring, info.name)) {
+                rp.deliver(make_error(dkv_errc::invalid_argument,
+                                      "join: " + info.name
+                                        + " is a member already"));
+                return;
+              }
+              if (is_staged(self, info.name)) {
+                rp.deliver(make_error(dkv_errc::invalid_argument,
+                                      "join: a change of " + info.name
+                                        + " is staged already"));
+                return;
+              }
+              st.staged.push_back(
+                staged_change{"join", info.name, info.address, false});
+              st.peers[info.address]; // connect and gossip with it
+              st.log->info("membership.staged op=join node={} address={}",
+                           info.name, info.address);
+              auto next = detail::begin_transition(
+                st.state.ring, staged_members(self), st.settings().n, {});
+              rp.deliver(describe_plan(self, "join", next));
+            },
+            [self, rp, addr](caf::error& err) mutable {
+              rp.deliver(make_error(dkv_errc::invalid_argument,
+                                    "join: the node at " + addr + " refused: "
+                                      + self->system().render(err)));
+            });
+      },
+      no_answer);
+}
+
+caf::result<cluster_plan_v1> stage_leave(gossiper_ptr self,
+                                         const cluster_change_v1& req) {
+  auto& st = self->state;
+  auto& name = req.target;
+  if (!is_member(st.state.ring, name))
+    return make_error(dkv_errc::invalid_argument,
+                      "leave: " + name + " is not a member");
+  if (in_transition(st.state.ring)
+      && !std::binary_search(st.state.ring.next_members.begin(),
+                             st.state.ring.next_members.end(), name))
+    return make_error(dkv_errc::invalid_argument,
+                      "leave: " + name + " is leaving already");
+  if (is_staged(self, name))
+    return make_error(dkv_errc::invalid_argument,
+                      "leave: a change of " + name + " is staged already");
+  auto remaining = staged_members(self).size() - 1;
+  if (remaining < st.settings().n)
+    return make_error(dkv_errc::invalid_argument,
+                      "leave: " + std::to_string(remaining)
+                        + " members would remain, fewer than N="
+                        + std::to_string(st.settings().n));
+  if (!req.force && !alive(self, name))
+    return make_error(
+      dkv_errc::invalid_argument,
+      "leave: " + name
+        + " is down and cannot hand off its partitions; 'leave " + name
+        + " --force' removes it anyway, and a key is lost if its only "
+          "copies were there");
+  std::string address;
+  if (auto m = find_member(st.state, name))
+    address = m->address;
+  st.staged.push_back(staged_change{"leave", name, address, req.force});
+  st.log->info("membership.staged op=leave node={} force={}", name,
+               req.force);
+  auto next = detail::begin_transition(st.state.ring, staged_members(self),
+                                       st.settings().n, {});
+  return describe_plan(self, "leave", next);
+}
+
+caf::result<cluster_plan_v1> commit(gossiper_ptr self) {
+  auto& st = self->state;
+  auto& ring = st.state.ring;
+  if (in_transition(ring))
+    return make_error(dkv_errc::unavailable,
+                      "commit: the last change still moves "
+                        + std::to_string(detail::partitions_moving(ring))
+                        + " partitions; commit once 'transfers' shows none");
+  if (st.staged.empty())
+    return make_error(dkv_errc::invalid_argument,
+                      "commit: nothing staged (use join or leave first)");
+  std::set<std::string> forced;
+  for (auto& change : st.staged)
+    if (change.op == "leave" && change.force)
+      forced.insert(change.node);
+  auto next = detail::begin_transition(ring, staged_members(self),
+                                       st.settings().n, forced);
+  auto plan = describe_plan(self, "commit", next);
+  plan.partitions_moving = detail::partitions_moving(next);
+  st.log->info("membership.committed version={} members={} moving={}",
+               next.version,
+               (in_transition(next) ? next.next_members : next.members).size(),
+               plan.partitions_moving);
+  ring = std::move(next);
+  st.staged.clear();
+  plan.staged.clear();
+  plan.ring_version = ring.version;
+  plan.transition_in_progress = in_transition(ring);
+  persist(self);
+  publish_view(self);
+  gossip_round(self); // spread it now rather than at the next round
+  return plan;
+}
+
+caf::result<cluster_plan_v1> on_cluster_change(gossiper_ptr self,
+                                               cluster_change_v1& req) {
+  auto& st = self->state;
+  if (auto err = check_can_change(self))
+    return err;
+  if (req.op == "join") {
+    auto rp = self->make_response_promise<cluster_plan_v1>();
+    stage_join(self, req.target, rp);
+    return rp;
+  }
+  if (req.op == "leave")
+    return stage_leave(self, req);
+  if (req.op == "plan") {
+    auto next = in_transition(st.state.ring) || st.staged.empty()
+                  ? st.state.ring
+                  : detail::begin_transition(
+                    st.state.ring, staged_members(self), st.settings().n, {});
+    return describe_plan(self, "plan", next);
+  }
+  if (req.op == "commit")
+    return commit(self);
+  if (req.op == "clear") {
+    st.staged.clear();
+    return describe_plan(self, "clear", st.state.ring);
+  }
+  return make_error(dkv_errc::invalid_argument,
+                    "unknown membership operation '" + req.op
+                      + "' (join, leave, plan, commit, clear)");
+}
+
+/// A partition's data reached every node that gains it: flip it.
+void on_partition_moved(gossiper_ptr self, uint32_t partition,
+                        uint64_t version) {
+  auto& st = self->state;
+  auto& ring = st.state.ring;
+  if (ring.version != version || !in_transition(ring)
+      || partition >= ring.moved.size() || ring.moved[partition] != 0)
+    return;
+  ring.moved[partition] = 1;
+  st.log->info("partition.flipped partition={} version={} moving={}",
+               partition, version, detail::partitions_moving(ring));
+  if (complete_transition(ring))
+    st.log->info("membership.completed version={} members={}", ring.version,
+                 ring.members.size());
+  persist(self);
+  publish_view(self);
 }
 
 caf::behavior gossiper(gossiper_ptr self, gossiper_config cfg) {
@@ -610,6 +946,10 @@ caf::behavior gossiper(gossiper_ptr self, gossiper_config cfg) {
     },
     [self](gossip_v1& msg) { return on_gossip(self, msg); },
     [self](members_request_v1&) { return describe_members(self); },
+    [self](cluster_change_v1& req) { return on_cluster_change(self, req); },
+    [self](partition_moved_atom, uint32_t partition, uint64_t version) {
+      on_partition_moved(self, partition, version);
+    },
     [self](node_info_request_v1& req) -> caf::result<node_info_v1> {
       auto& st = self->state;
       if (req.cluster != st.settings().cluster

@@ -96,6 +96,8 @@ std::string validate(const node_settings& s) {
     return "dkv.aae-interval: must be positive (e.g. 1s)";
   if (s.aae_concurrency < 1 || s.aae_concurrency > 64)
     return "dkv.aae-concurrency: must be in 1..64";
+  if (s.transfer_concurrency < 1 || s.transfer_concurrency > 64)
+    return "dkv.transfer-concurrency: must be in 1..64";
   if (s.gossip_interval.count() <= 0)
     return "dkv.gossip-interval: must be positive (e.g. 1s)";
   if (!(s.phi_threshold >= 1.0 && s.phi_threshold <= 100.0))

@@ -55,6 +55,11 @@ struct node_settings {
   /// simulation (DKV_SIM_REAP=1) still finds a reaped key brought back by an
   /// older version that was in flight during the reap round.
   bool reap_tombstones = false;
+  /// Partition transfers (actors/transfer_manager.hpp) this node streams at
+  /// once, and the bytes per second all of them together may send (0: no
+  /// limit), so a join or leave cannot starve foreground requests.
+  uint32_t transfer_concurrency = 2;
+  uint64_t transfer_rate = 32 * 1024 * 1024;
   sync_policy durability = sync_policy::none;
   std::string log_level = "info";
   storage::object_limits limits;

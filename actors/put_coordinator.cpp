@@ -66,9 +66,16 @@ void send_to(put_ptr self, const replica_target& t) {
 }
 
 void replicate(put_ptr self) {
-  auto& targets = self->state.cfg.targets;
+  auto& st = self->state;
+  auto& targets = st.cfg.targets;
   for (size_t i = 1; i < targets.size(); ++i)
     send_to(self, targets[i]);
+  for (auto& t : st.cfg.pending)
+    if (t.handle)
+      self
+        ->request(t.handle, st.cfg.timeout,
+                  vnode_merge_v1{st.cfg.write.partition, st.stored, false})
+        .then([](vnode_object_v1&) {}, [](caf::error&) {});
   check_quorum(self);
 }
 

@@ -26,6 +26,9 @@ namespace dkv {
 struct put_coordinator_config {
   /// targets[0] is the local vnode (the coordinator writes there first).
   std::vector<replica_target> targets;
+  /// Nodes that gain the partition in a ring transition: they get the
+  /// stored object as well, but their answers do not count toward W.
+  std::vector<replica_target> pending;
   size_t w = 2;
   caf::timespan timeout;
   /// The new version's partition, key, context, value or tombstone.

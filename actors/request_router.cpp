@@ -9,12 +9,15 @@
 #include "actors/detail/key_hash.hpp"
 #include "actors/detail/merkle_tree.hpp"
 #include "actors/detail/preference_list.hpp"
+#include "actors/detail/ring_transition.hpp"
 #include "actors/entropy_manager.hpp"
 #include "actors/get_coordinator.hpp"
 #include "actors/gossiper.hpp"
 #include "actors/handoff_queue.hpp"
 #include "actors/logging.hpp"
 #include "actors/put_coordinator.hpp"
+#include "actors/storage_errors.hpp"
+#include "actors/transfer_manager.hpp"
 #include "actors/vnode.hpp"
 #include "messages/errors.hpp"
 #include "messages/membership_protocol.hpp"
@@ -34,6 +37,13 @@ struct router_state {
   std::shared_ptr<storage::hint_store> hints;
   caf::actor gossip;
   caf::actor entropy;
+  caf::actor transfers;
+  /// Partitions this node stopped replicating: replica requests for them
+  /// are refused until then, so a coordinator with an older ring cannot
+  /// write a copy that is about to be dropped (or read an empty one).
+  std::map<uint32_t, caf::actor_clock::time_point> retired_until;
+  /// Partitions whose vnode is stopping so their database can be dropped.
+  std::map<uint32_t, caf::typed_response_promise<bool>> pending_drops;
   std::map<std::string, uint64_t> counters;
   /// Answers of coordinators still to be delivered, by id (finish_here).
   std::map<uint64_t, std::function<void(caf::expected<object>)>> pending;
@@ -52,8 +62,9 @@ struct router_state {
       caf::anon_send_exit(gossip, caf::exit_reason::user_shutdown);
     if (entropy)
       caf::anon_send_exit(entropy, caf::exit_reason::user_shutdown);
+    if (transfers)
+      caf::anon_send_exit(transfers, caf::exit_reason::user_shutdown);
   }
-  const std::vector<std::string>& owners() const { return view.ring.owners; }
 };
 
 using router_ptr = caf::stateful_actor<router_state>*;
@@ -100,6 +111,8 @@ vnode_actor vnode_for(router_ptr self, uint32_t partition) {
   auto& st = self->state;
   if (auto i = st.vnodes.find(partition); i != st.vnodes.end())
     return i->second;
+  if (st.pending_drops.count(partition) > 0)
+    return vnode_actor{}; // requests to a null handle fail at once
   vnode_config vcfg;
   vcfg.partition = partition;
   vcfg.store = st.cfg.store;
@@ -126,7 +139,7 @@ std::vector<replica_target> replicas(router_ptr self, uint32_t partition) {
   auto& st = self->state;
   auto& me = st.settings().name;
   auto n = st.settings().n;
-  auto walk = detail::extended_preference_list(st.owners(), partition);
+  auto walk = detail::extended_preference_list(st.view.ring, partition);
   std::vector<replica_target> result;
   std::vector<std::string> absent; // unreachable home replicas, in order
   size_t covered = 0;
@@ -290,6 +303,14 @@ caf::result<Reply> handle_write(router_ptr self, Request& req,
   if (value)
     cfg.write.value = *value;
   cfg.write.sync = st.settings().durability == sync_policy::one;
+  // While the partition moves, its gainers get every write too (not counted
+  // toward W): together with the stream they miss nothing (paper §4.9).
+  if (in_transition(st.view.ring) && st.view.ring.moved[partition] == 0)
+    for (auto& name : detail::gainers(st.view.ring, partition,
+                                      st.settings().n))
+      if (auto peer = peer_handle(self, name))
+        cfg.pending.push_back(replica_target{
+          name, caf::actor_cast<vnode_actor>(peer), {}, {}});
   st.count(value ? "puts.coordinated" : "dels.coordinated");
   cfg.finish = finish_here(
     self, [rp, me = st.cfg.incarnation](caf::expected<object> result) mutable {
@@ -378,6 +399,160 @@ caf::result<reap_answer_v1> answer_reap_query(router_ptr self,
   return answer;
 }
 
+// -- partition transfer, target side -----------------------------------------
+
+/// Whether this node gains `partition` in the transition of `version`.
+caf::error check_gainer(router_ptr self, uint32_t partition,
+                        uint64_t version) {
+  auto& st = self->state;
+  auto& ring = st.view.ring;
+  if (partition >= st.settings().partitions)
+    return bad_partition(partition);
+  if (ring.version < version)
+    return make_error(dkv_errc::unavailable,
+                      "ring version " + std::to_string(version)
+                        + " is not known here yet");
+  auto gain = detail::gainers(ring, partition, st.settings().n);
+  if (ring.version != version
+      || std::find(gain.begin(), gain.end(), st.settings().name) == gain.end())
+    return make_error(dkv_errc::wrong_node,
+                      st.settings().name + " does not gain partition "
+                        + std::to_string(partition) + " in ring version "
+                        + std::to_string(version));
+  return caf::none;
+}
+
+/// Progress recorded for `partition`: its ring version, 'c' (resume after
+/// `key`) or 'd' (complete). False if none.
+bool read_progress(router_ptr self, uint32_t partition, uint64_t& version,
+                   char& state, std::string& key) {
+  std::string text;
+  if (!self->state.cfg.store->engine()
+         .get_meta(transfer_meta_key(partition), text)
+         .ok())
+    return false;
+  auto first = text.find(' ');
+  if (first == std::string::npos || first + 2 >= text.size() + 1)
+    return false;
+  version = std::strtoull(text.substr(0, first).c_str(), nullptr, 10);
+  state = text[first + 1];
+  key = first + 3 <= text.size() ? text.substr(first + 3) : std::string{};
+  return true;
+}
+
+caf::result<transfer_accept_v1> on_offer(router_ptr self,
+                                         const transfer_offer_v1& req) {
+  auto& st = self->state;
+  if (auto err = check_gainer(self, req.partition, req.ring_version))
+    return err;
+  transfer_accept_v1 accept;
+  uint64_t version = 0;
+  char state = 0;
+  std::string key;
+  if (read_progress(self, req.partition, version, state, key)
+      && version == req.ring_version) {
+    accept.complete = state == 'd';
+    accept.resume = state == 'c';
+    accept.resume_after = std::move(key);
+  }
+  st.log->info("transfer.offered partition={} version={} source={} "
+               "complete={} resume={}",
+               req.partition, req.ring_version, req.source, accept.complete,
+               accept.resume);
+  vnode_for(self, req.partition); // opens the partition's database
+  return accept;
+}
+
+caf::result<transfer_confirm_v1> on_transfer_done(router_ptr self,
+                                                  const transfer_done_v1& req) {
+  auto& st = self->state;
+  if (auto err = check_gainer(self, req.partition, req.ring_version))
+    return err;
+  auto& engine = st.cfg.store->engine();
+  auto done = std::to_string(req.ring_version) + " d ";
+  if (auto res = engine.put_meta(transfer_meta_key(req.partition), done);
+      !res.ok())
+    return to_error(res);
+  // The flip that follows makes this copy a primary: it must survive a
+  // power loss whatever the durability setting.
+  if (auto res = engine.sync(); !res.ok())
+    return to_error(res);
+  st.log->info("transfer.received partition={} version={} keys={}",
+               req.partition, req.ring_version, req.keys);
+  return transfer_confirm_v1{req.keys};
+}
+
+/// Replica requests for a partition this node retired are refused, except
+/// the local copy a substitute's handoff queue writes with a hint.
+caf::error refused(router_ptr self, uint32_t partition) {
+  auto& st = self->state;
+  auto i = st.retired_until.find(partition);
+  if (i == st.retired_until.end())
+    return caf::none;
+  auto mine = [&](const std::vector<std::string>& names) {
+    return std::find(names.begin(), names.end(), st.settings().name)
+           != names.end();
+  };
+  auto& ring = st.view.ring;
+  auto n = st.settings().n;
+  bool expired = i->second < self->clock().now();
+  // A later change may give the partition back (a gainer again).
+  bool wanted = mine(detail::preference_list(ring, partition, n))
+                || mine(detail::gainers(ring, partition, n));
+  if ((expired || wanted) && st.pending_drops.count(partition) == 0) {
+    st.retired_until.erase(i);
+    return caf::none;
+  }
+  if (self->current_sender() == st.handoff && st.pending_drops.count(partition) == 0)
+    return caf::none;
+  return make_error(dkv_errc::wrong_node,
+                    "partition " + std::to_string(partition)
+                      + " moved away from " + st.settings().name);
+}
+
+bool on_retire(router_ptr self, uint32_t partition) {
+  auto& st = self->state;
+  st.retired_until[partition]
+    = self->clock().now() + st.settings().request_timeout * 30;
+  st.log->info("partition.retiring partition={}", partition);
+  return true;
+}
+
+caf::result<bool> on_drop(router_ptr self, uint32_t partition) {
+  auto& st = self->state;
+  if (st.pending_drops.count(partition) > 0)
+    return make_error(dkv_errc::unavailable, "a drop is in progress");
+  auto rp = self->make_response_promise<bool>();
+  st.pending_drops.emplace(partition, rp);
+  if (auto i = st.vnodes.find(partition); i != st.vnodes.end()) {
+    // Dropped once the vnode is gone (down handler): no request of it may
+    // still touch the database.
+    caf::anon_send_exit(i->second, caf::exit_reason::user_shutdown);
+    return rp;
+  }
+  auto res = st.cfg.store->engine().drop_partition(partition);
+  st.pending_drops.erase(partition);
+  if (!res.ok())
+    rp.deliver(to_error(res));
+  else
+    rp.deliver(true);
+  return rp;
+}
+
+void finish_drop(router_ptr self, uint32_t partition) {
+  auto& st = self->state;
+  auto i = st.pending_drops.find(partition);
+  if (i == st.pending_drops.end())
+    return;
+  auto rp = i->second;
+  st.pending_drops.erase(i);
+  auto res = st.cfg.store->engine().drop_partition(partition);
+  if (!res.ok())
+    rp.deliver(to_error(res));
+  else
+    rp.deliver(true);
+}
+
 // -- introspection ------------------------------------------------------------
 
 status_reply_v1 describe_status(router_ptr self) {
@@ -394,11 +569,30 @@ status_reply_v1 describe_status(router_ptr self) {
   add("r", std::to_string(st.settings().r));
   add("w", std::to_string(st.settings().w));
   add("durability", to_string(st.settings().durability));
-  add("ring", st.view.ring.version == 0 ? "forming" : "ready");
+  add("ring", st.view.ring.version == 0      ? "forming"
+             : in_transition(st.view.ring) ? "moving"
+                                           : "ready");
+  add("ring.partitions_moving",
+      std::to_string(detail::partitions_moving(st.view.ring)));
   add("ring.version", std::to_string(st.view.ring.version));
   add("ring.members", std::to_string(st.view.ring.members.size()));
   add("peers.usable", std::to_string(st.view.usable.size()));
   add("vnodes", std::to_string(st.vnodes.size()));
+  // What this node stores versus what it replicates: they differ while a
+  // transition moves partitions, or while a substitute's copy awaits
+  // retirement (actors/transfer_manager.hpp).
+  auto held = st.cfg.store->engine().partitions();
+  add("partitions.held",
+      std::to_string(std::count_if(held.begin(), held.end(), [&](uint32_t p) {
+        return p < st.settings().partitions; // not the hint database
+      })));
+  uint32_t replicated = 0;
+  if (st.view.ring.version != 0)
+    for (uint32_t p = 0; p < st.settings().partitions; ++p) {
+      auto list = detail::preference_list(st.view.ring, p, st.settings().n);
+      replicated += std::count(list.begin(), list.end(), st.settings().name);
+    }
+  add("partitions.replicated", std::to_string(replicated));
   for (auto& [name, value] : st.counters)
     add(name, std::to_string(value));
   return reply;
@@ -432,24 +626,39 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
   gcfg.seed = st.cfg.seed;
   st.gossip = spawn_gossiper(self->system(), std::move(gcfg));
   self->monitor(st.gossip);
+  transfer_manager_config tcfg;
+  tcfg.settings = st.cfg.settings;
+  tcfg.store = st.cfg.store;
+  tcfg.hints = st.hints;
+  tcfg.router = caf::actor_cast<caf::actor>(self);
+  tcfg.gossiper = st.gossip;
+  st.transfers = spawn_transfer_manager(self->system(), std::move(tcfg));
+  self->monitor(st.transfers);
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
     for (auto i = st.vnodes.begin(); i != st.vnodes.end(); ++i)
       if (i->second.address() == msg.source) {
-        st.log->error("vnode.down partition={} reason=\"{}\"", i->first,
-                      self->system().render(msg.reason));
+        auto partition = i->first;
         st.vnodes.erase(i); // respawned (reopening its database) on next use
+        if (st.pending_drops.count(partition) > 0) {
+          finish_drop(self, partition);
+          return;
+        }
+        st.log->error("vnode.down partition={} reason=\"{}\"", partition,
+                      self->system().render(msg.reason));
         return;
       }
     if (msg.source == st.handoff.address() || msg.source == st.gossip.address()
-        || msg.source == st.entropy.address()) {
+        || msg.source == st.entropy.address()
+        || msg.source == st.transfers.address()) {
       // Without its handoff queue the node would silently stop delivering
       // hints, without its gossiper it would route by a frozen view, without
       // its entropy manager replicas would stop converging: fail, so the
       // supervisor restarts the router (and all three).
-      auto who = msg.source == st.gossip.address()    ? "gossiper"
-                 : msg.source == st.handoff.address() ? "handoff"
-                                                      : "entropy_manager";
+      auto who = msg.source == st.gossip.address()     ? "gossiper"
+                 : msg.source == st.handoff.address()  ? "handoff"
+                 : msg.source == st.entropy.address()  ? "entropy_manager"
+                                                       : "transfer_manager";
       st.log->error("{}.down reason=\"{}\"", who,
                     self->system().render(msg.reason));
       self->quit(msg.reason ? msg.reason
@@ -463,6 +672,7 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
         st.log->info("ring.version={} members={}", view.ring.version,
                      view.ring.members.size());
       self->send(st.entropy, view_atom::value, view);
+      self->send(st.transfers, view_atom::value, view);
       st.view = std::move(view);
     },
     [self](aae_request_v1& req) {
@@ -487,12 +697,38 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
     [self](members_request_v1& req) {
       return self->delegate(self->state.gossip, std::move(req));
     },
+    [self](cluster_change_v1& req) {
+      return self->delegate(self->state.gossip, std::move(req));
+    },
+    [self](transfers_request_v1& req) {
+      return self->delegate(self->state.transfers, std::move(req));
+    },
+    [self](transfer_offer_v1& req) { return on_offer(self, req); },
+    [self](transfer_batch_v1& req) -> caf::result<transfer_batch_ack_v1> {
+      if (auto err = check_gainer(self, req.partition, req.ring_version))
+        return err;
+      self->state.count("transfers.batches_received");
+      return self->delegate(vnode_for(self, req.partition), std::move(req));
+    },
+    [self](transfer_done_v1& req) { return on_transfer_done(self, req); },
+    [self](retire_atom, uint32_t partition) -> caf::result<vnode_actor> {
+      on_retire(self, partition);
+      // The retirement's own exchanges talk to the vnode directly: the
+      // router now refuses the partition to everyone else.
+      if (auto vnode = vnode_for(self, partition))
+        return vnode;
+      return make_error(dkv_errc::unavailable, "a drop is in progress");
+    },
+    [self](drop_atom, uint32_t partition) { return on_drop(self, partition); },
     [self](gossip_v1& msg) {
       return self->delegate(self->state.gossip, std::move(msg));
     },
     [self](ring_request_v1&) {
-      return ring_reply_v1{self->state.settings().partitions,
-                           self->state.owners()};
+      auto& ring = self->state.view.ring;
+      ring_reply_v1 reply{self->state.settings().partitions, {}};
+      for (uint32_t p = 0; p < ring.owners.size(); ++p)
+        reply.owners.push_back(owners_for(ring, p)[p]);
+      return reply;
     },
     [self](preflist_request_v1& req) -> caf::result<preflist_reply_v1> {
       if (auto err = check_key(self, req.key))
@@ -501,7 +737,7 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
         return err;
       auto p = partition_of_key(self, req.key);
       return preflist_reply_v1{
-        p, detail::preference_list(self->state.owners(), p,
+        p, detail::preference_list(self->state.view.ring, p,
                                    self->state.settings().n)};
     },
     [self](status_request_v1&) -> caf::result<status_reply_v1> {
@@ -522,10 +758,22 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
             reply.stats.push_back({"hints.pending", std::to_string(total)});
             self->request(self->state.entropy, timeout, caf::get_atom::value)
               .then(
-                [rp, reply](std::vector<stat_entry>& aae) mutable {
+                [self, rp, reply,
+                 timeout](std::vector<stat_entry>& aae) mutable {
                   for (auto& x : aae)
                     reply.stats.push_back(std::move(x));
-                  rp.deliver(std::move(reply));
+                  self
+                    ->request(self->state.transfers, timeout,
+                              caf::get_atom::value)
+                    .then(
+                      [rp, reply](std::vector<stat_entry>& xfer) mutable {
+                        for (auto& x : xfer)
+                          reply.stats.push_back(std::move(x));
+                        rp.deliver(std::move(reply));
+                      },
+                      [rp, reply](caf::error&) mutable {
+                        rp.deliver(std::move(reply));
+                      });
                 },
                 [rp, reply](caf::error&) mutable {
                   rp.deliver(std::move(reply));
@@ -554,16 +802,22 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
     [self](vnode_get_v1& req) -> caf::result<vnode_object_v1> {
       if (req.partition >= self->state.settings().partitions)
         return bad_partition(req.partition);
+      if (auto err = refused(self, req.partition))
+        return err;
       return self->delegate(vnode_for(self, req.partition), std::move(req));
     },
     [self](vnode_merge_v1& req) -> caf::result<vnode_object_v1> {
       if (req.partition >= self->state.settings().partitions)
         return bad_partition(req.partition);
+      if (auto err = refused(self, req.partition))
+        return err;
       return self->delegate(vnode_for(self, req.partition), std::move(req));
     },
     [self](vnode_coordinate_v1& req) -> caf::result<vnode_object_v1> {
       if (req.partition >= self->state.settings().partitions)
         return bad_partition(req.partition);
+      if (auto err = refused(self, req.partition))
+        return err;
       return self->delegate(vnode_for(self, req.partition), std::move(req));
     },
     [self](reap_query_v1& req) -> caf::result<reap_answer_v1> {
@@ -584,11 +838,15 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
     [self](vnode_tree_v1& req) -> caf::result<vnode_tree_reply_v1> {
       if (req.partition >= self->state.settings().partitions)
         return bad_partition(req.partition);
+      if (auto err = refused(self, req.partition))
+        return err;
       return self->delegate(vnode_for(self, req.partition), std::move(req));
     },
     [self](vnode_segments_v1& req) -> caf::result<vnode_key_hashes_v1> {
       if (req.partition >= self->state.settings().partitions)
         return bad_partition(req.partition);
+      if (auto err = refused(self, req.partition))
+        return err;
       return self->delegate(vnode_for(self, req.partition), std::move(req));
     },
   };

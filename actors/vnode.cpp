@@ -287,6 +287,34 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
       }
       return reply;
     },
+    [self](transfer_batch_v1& req) -> caf::result<transfer_batch_ack_v1> {
+      auto& st = self->state;
+      if (req.partition != st.cfg.partition)
+        return wrong_partition(st.cfg.partition, req.partition);
+      transfer_batch_ack_v1 ack;
+      auto now = self->clock().now();
+      for (auto& incoming : req.objects) {
+        forget_reaped(st, now, incoming);
+        if (incoming.siblings.empty())
+          continue;
+        object merged, before;
+        if (auto res = st.cfg.store->merge(req.partition, incoming, merged, {},
+                                           &before);
+            !res.ok())
+          return to_error(res);
+        track(st, before, merged);
+        ++ack.merged;
+      }
+      // The resume point moves only after the batch is stored: a restart
+      // re-sends at most this batch, and merging is idempotent.
+      auto progress = std::to_string(req.ring_version) + " c " + req.last_key;
+      if (auto res = st.cfg.store->engine().put_meta(
+            transfer_meta_key(req.partition), progress);
+          !res.ok())
+        return to_error(res);
+      st.merges += ack.merged;
+      return ack;
+    },
   };
 }
 

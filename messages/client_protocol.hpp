@@ -164,6 +164,85 @@ DKV_INSPECT(aae_partition_v1, x.partition, x.in_sync, x.last_exchange_ms,
 DKV_INSPECT(aae_reply_v1, x.enabled, x.exchanges, x.keys_repaired, x.bytes,
             x.partitions)
 
+// -- membership changes (paper §4.8.1; staged like Riak's `cluster plan`) -----
+//
+//   cluster_change_v1 -> cluster_plan_v1  op "join" (target HOST:PORT of a
+//                                         running node pointed at a seed),
+//                                         "leave" (target a member's name;
+//                                         force: even if it is down), "plan",
+//                                         "commit", "clear"
+//   transfers_request_v1 -> transfers_reply_v1  partition transfers of this
+//                                         node in progress
+//
+// join and leave only stage a change on the node that received them; plan
+// shows what a commit of the staged changes would move; commit starts the
+// transition (refused while an earlier one is still moving partitions).
+// Errors: invalid_argument (unknown node, another cluster or Q, a member
+// joined twice, fewer than N members left, a down node left without force,
+// nothing staged), unavailable (ring not formed, a transition in progress).
+
+struct cluster_change_v1 {
+  std::string op;
+  std::string target;
+  bool force = false;
+};
+
+struct staged_change {
+  std::string op; // join or leave
+  std::string node;
+  std::string address;
+  bool force = false;
+};
+
+struct member_share {
+  std::string node;
+  uint32_t now = 0;  // partitions it is home of now
+  uint32_t next = 0; // after the staged (plan) or committed change
+};
+
+struct cluster_plan_v1 {
+  std::string op;
+  std::vector<staged_change> staged;
+  uint64_t ring_version = 0;
+  /// plan: partitions whose preference list the staged changes would change;
+  /// commit and the others: partitions of the transition not flipped yet.
+  uint32_t partitions_moving = 0;
+  bool transition_in_progress = false;
+  std::vector<member_share> shares;
+};
+
+struct transfers_request_v1 {};
+
+struct transfer_status {
+  uint32_t partition = 0;
+  std::string source;
+  std::string target;
+  std::string state; // queued, offering, streaming, syncing, confirming, retiring
+  uint64_t keys = 0;
+  uint64_t bytes = 0;
+  double bytes_per_second = 0;
+  int64_t elapsed_ms = 0;
+  std::string last_error;
+};
+
+struct transfers_reply_v1 {
+  uint64_t ring_version = 0;
+  uint32_t partitions_moving = 0; // in the whole cluster's transition
+  uint64_t completed = 0;         // transfers this node finished
+  std::vector<transfer_status> transfers;
+};
+
+DKV_INSPECT(cluster_change_v1, x.op, x.target, x.force)
+DKV_INSPECT(staged_change, x.op, x.node, x.address, x.force)
+DKV_INSPECT(member_share, x.node, x.now, x.next)
+DKV_INSPECT(cluster_plan_v1, x.op, x.staged, x.ring_version,
+            x.partitions_moving, x.transition_in_progress, x.shares)
+DKV_INSPECT_EMPTY(transfers_request_v1)
+DKV_INSPECT(transfer_status, x.partition, x.source, x.target, x.state, x.keys,
+            x.bytes, x.bytes_per_second, x.elapsed_ms, x.last_error)
+DKV_INSPECT(transfers_reply_v1, x.ring_version, x.partitions_moving,
+            x.completed, x.transfers)
+
 using client_actor = caf::typed_actor<
   caf::replies_to<get_request_v1>::with<get_reply_v1>,
   caf::replies_to<put_request_v1>::with<put_reply_v1>,
@@ -172,6 +251,8 @@ using client_actor = caf::typed_actor<
   caf::replies_to<ring_request_v1>::with<ring_reply_v1>,
   caf::replies_to<preflist_request_v1>::with<preflist_reply_v1>,
   caf::replies_to<status_request_v1>::with<status_reply_v1>,
-  caf::replies_to<aae_request_v1>::with<aae_reply_v1>>;
+  caf::replies_to<aae_request_v1>::with<aae_reply_v1>,
+  caf::replies_to<cluster_change_v1>::with<cluster_plan_v1>,
+  caf::replies_to<transfers_request_v1>::with<transfers_reply_v1>>;
 
 } // namespace dkv

@@ -77,4 +77,14 @@ inline std::string error_detail(const caf::error& err) {
   return {};
 }
 
+/// One line for a log or a status field: "code: detail" for dkv errors,
+/// CAF's rendering otherwise (no actor system needed).
+inline std::string describe(const caf::error& err) {
+  if (auto code = dkv_code(err); code != dkv_errc::none) {
+    auto detail = error_detail(err);
+    return to_string(code) + (detail.empty() ? "" : ": " + detail);
+  }
+  return to_string(err);
+}
+
 } // namespace dkv

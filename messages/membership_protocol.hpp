@@ -23,6 +23,25 @@ namespace dkv {
 
 using view_atom = caf::atom_constant<caf::atom("view")>;
 
+// Partition transfer, node-local (actors/transfer_manager.hpp):
+//   partition_moved_atom, p, ring version   transfer manager -> gossiper:
+//                                           p's data reached all its gainers;
+//                                           flip it in that transition
+//   retire_atom, p        -> vnode_actor    transfer manager -> router: stop
+//                                           serving p's replica requests
+//                                           (this node left p's list); the
+//                                           answer is p's vnode, for the
+//                                           final exchanges
+//   drop_atom, p          -> bool           transfer manager -> router: stop
+//                                           p's vnode and drop its database
+//   grant_atom, bytes     -> grant_atom     partition transfer -> transfer
+//                                           manager: may I send this many
+//                                           bytes now? (the rate limit)
+using partition_moved_atom = caf::atom_constant<caf::atom("p_moved")>;
+using retire_atom = caf::atom_constant<caf::atom("retire")>;
+using drop_atom = caf::atom_constant<caf::atom("drop_part")>;
+using grant_atom = caf::atom_constant<caf::atom("grant")>;
+
 struct cluster_view {
   ring_state ring; // version 0: not formed yet
   /// Peers a request may go to now: connected, shaken hands, not suspected.

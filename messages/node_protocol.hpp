@@ -11,6 +11,9 @@
 //                                          (handoff_protocol.hpp)
 //   gossip_v1 -> gossip_v1                 ring and member directory
 //                                          (gossip.hpp)
+//   transfer_offer_v1, transfer_done_v1    partition transfer, answered by
+//                                          the router; batches go to the
+//                                          vnode (transfer_protocol.hpp)
 //
 // Errors of the handshake: invalid_argument when the caller belongs to
 // another cluster or runs another Q (the caller logs and refuses the peer).
@@ -51,6 +54,8 @@ using node_actor = client_actor::extend_with<vnode_actor>::extend<
   caf::replies_to<node_info_request_v1>::with<node_info_v1>,
   caf::replies_to<vnode_hint_v1>::with<vnode_object_v1>,
   caf::replies_to<gossip_v1>::with<gossip_v1>,
-  caf::replies_to<reap_query_v1>::with<reap_answer_v1>>;
+  caf::replies_to<reap_query_v1>::with<reap_answer_v1>,
+  caf::replies_to<transfer_offer_v1>::with<transfer_accept_v1>,
+  caf::replies_to<transfer_done_v1>::with<transfer_confirm_v1>>;
 
 } // namespace dkv

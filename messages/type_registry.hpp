@@ -40,6 +40,13 @@ inline void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<aae_request_v1>("dkv::aae_request_v1");
   cfg.add_message_type<aae_partition_v1>("dkv::aae_partition_v1");
   cfg.add_message_type<aae_reply_v1>("dkv::aae_reply_v1");
+  cfg.add_message_type<cluster_change_v1>("dkv::cluster_change_v1");
+  cfg.add_message_type<staged_change>("dkv::staged_change");
+  cfg.add_message_type<member_share>("dkv::member_share");
+  cfg.add_message_type<cluster_plan_v1>("dkv::cluster_plan_v1");
+  cfg.add_message_type<transfers_request_v1>("dkv::transfers_request_v1");
+  cfg.add_message_type<transfer_status>("dkv::transfer_status");
+  cfg.add_message_type<transfers_reply_v1>("dkv::transfers_reply_v1");
   // vnode protocol
   cfg.add_message_type<vnode_get_v1>("dkv::vnode_get_v1");
   cfg.add_message_type<vnode_merge_v1>("dkv::vnode_merge_v1");
@@ -54,6 +61,12 @@ inline void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<reap_answer_v1>("dkv::reap_answer_v1");
   cfg.add_message_type<vnode_reap_v1>("dkv::vnode_reap_v1");
   cfg.add_message_type<vnode_reaped_v1>("dkv::vnode_reaped_v1");
+  cfg.add_message_type<transfer_offer_v1>("dkv::transfer_offer_v1");
+  cfg.add_message_type<transfer_accept_v1>("dkv::transfer_accept_v1");
+  cfg.add_message_type<transfer_batch_v1>("dkv::transfer_batch_v1");
+  cfg.add_message_type<transfer_batch_ack_v1>("dkv::transfer_batch_ack_v1");
+  cfg.add_message_type<transfer_done_v1>("dkv::transfer_done_v1");
+  cfg.add_message_type<transfer_confirm_v1>("dkv::transfer_confirm_v1");
   // node protocol
   cfg.add_message_type<node_info_request_v1>("dkv::node_info_request_v1");
   cfg.add_message_type<node_info_v1>("dkv::node_info_v1");

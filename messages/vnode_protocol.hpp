@@ -25,6 +25,10 @@
 //   vnode_reap_v1       -> vnode_reaped_v1      removes each key whose object
 //                                               still has the given hash
 //
+// Partition transfer (messages/transfer_protocol.hpp):
+//   transfer_batch_v1   -> transfer_batch_ack_v1  merges a batch, then
+//                                                 records the resume point
+//
 // Errors: storage_failure (I/O, full disk, corrupt record), invalid_argument
 // (key/value bounds), wrong_node (partition not held here).
 
@@ -37,6 +41,7 @@
 
 #include "messages/inspect.hpp"
 #include "messages/object.hpp"
+#include "messages/transfer_protocol.hpp"
 
 namespace dkv {
 
@@ -137,6 +142,7 @@ using vnode_actor = caf::typed_actor<
   caf::replies_to<vnode_tree_v1>::with<vnode_tree_reply_v1>,
   caf::replies_to<vnode_segments_v1>::with<vnode_key_hashes_v1>,
   caf::replies_to<vnode_tombstones_v1>::with<vnode_key_hashes_v1>,
-  caf::replies_to<vnode_reap_v1>::with<vnode_reaped_v1>>;
+  caf::replies_to<vnode_reap_v1>::with<vnode_reaped_v1>,
+  caf::replies_to<transfer_batch_v1>::with<transfer_batch_ack_v1>>;
 
 } // namespace dkv

@@ -37,6 +37,16 @@ constexpr const char* help_text
     "  status                                   the node's settings and "
     "counters\n"
     "  aae                                      anti-entropy per partition\n"
+    "  join HOST:PORT                           stage a running node's join\n"
+    "  leave NODE [--force]                     stage a member's leave "
+    "(--force:\n"
+    "                                           even if it is down; data may "
+    "be lost)\n"
+    "  plan                                     what a commit would move\n"
+    "  commit                                   apply the staged changes\n"
+    "  clear                                    drop the staged changes\n"
+    "  transfers                                partition transfers of this "
+    "node\n"
     "  help                                     this text\n"
     "  quit                                     leave\n"
     "arguments may be quoted: put \"a key\" 'a value' (\\ escapes a "
@@ -233,6 +243,12 @@ private:
       {"preflist", {&session::do_preflist, 1, {}}},
       {"status", {&session::do_status, 0, {}}},
       {"aae", {&session::do_aae, 0, {}}},
+      {"join", {&session::do_join, 1, {}}},
+      {"leave", {&session::do_leave, 1, {"force"}}},
+      {"plan", {&session::do_plan, 0, {}}},
+      {"commit", {&session::do_commit, 0, {}}},
+      {"clear", {&session::do_clear, 0, {}}},
+      {"transfers", {&session::do_transfers, 0, {}}},
     };
     auto i = table.find(cmd.op);
     if (i == table.end()) {
@@ -417,6 +433,115 @@ private:
       for (auto& n : reply.nodes)
         std::cout << " " << n;
       std::cout << std::endl;
+    });
+  }
+
+  void change(const std::string& op, const std::string& target, bool force) {
+    ask(op, cluster_change_v1{op, target, force},
+        [&, op](cluster_plan_v1& reply) { print_plan(op, reply); });
+  }
+
+  void do_join(const command& cmd) { change("join", cmd.args[0], false); }
+  void do_leave(const command& cmd) {
+    change("leave", cmd.args[0], opt(cmd, "force") == "true");
+  }
+  void do_plan(const command&) { change("plan", "", false); }
+  void do_commit(const command&) { change("commit", "", false); }
+  void do_clear(const command&) { change("clear", "", false); }
+
+  void print_plan(const std::string& op, const cluster_plan_v1& reply) {
+    if (cfg_.json) {
+      std::string staged = "[";
+      for (size_t i = 0; i < reply.staged.size(); ++i) {
+        auto& c = reply.staged[i];
+        staged += (i > 0 ? "," : "")
+                  + json_object{}
+                      .str("op", c.op)
+                      .str("node", c.node)
+                      .str("address", c.address)
+                      .boolean("force", c.force)
+                      .str();
+      }
+      std::string shares = "[";
+      for (size_t i = 0; i < reply.shares.size(); ++i) {
+        auto& s = reply.shares[i];
+        shares += (i > 0 ? "," : "")
+                  + json_object{}
+                      .str("node", s.node)
+                      .num("partitions", s.now)
+                      .num("next", s.next)
+                      .str();
+      }
+      print(json_object{}
+              .boolean("ok", true)
+              .str("op", op)
+              .num("ring_version", static_cast<int64_t>(reply.ring_version))
+              .num("partitions_moving", reply.partitions_moving)
+              .boolean("transition_in_progress", reply.transition_in_progress)
+              .raw("staged", staged + "]")
+              .raw("shares", shares + "]"));
+      return;
+    }
+    std::cout << op << ": ring version " << reply.ring_version;
+    if (reply.transition_in_progress)
+      std::cout << " (a change is moving partitions)";
+    std::cout << "\n";
+    if (reply.staged.empty())
+      std::cout << "  nothing staged\n";
+    for (auto& c : reply.staged)
+      std::cout << "  staged: " << c.op << " " << c.node << " "
+                << c.address << (c.force ? " (forced)" : "") << "\n";
+    std::cout << "  partitions moving: " << reply.partitions_moving << "\n";
+    for (auto& s : reply.shares)
+      std::cout << "  " << s.node << "\t" << s.now << " -> " << s.next
+                << " partitions\n";
+    std::cout << std::flush;
+  }
+
+  void do_transfers(const command&) {
+    ask("transfers", transfers_request_v1{}, [&](transfers_reply_v1& reply) {
+      if (cfg_.json) {
+        std::string arr = "[";
+        for (size_t i = 0; i < reply.transfers.size(); ++i) {
+          auto& t = reply.transfers[i];
+          arr += (i > 0 ? "," : "")
+                 + json_object{}
+                     .num("partition", t.partition)
+                     .str("source", t.source)
+                     .str("target", t.target)
+                     .str("state", t.state)
+                     .num("keys", static_cast<int64_t>(t.keys))
+                     .num("bytes", static_cast<int64_t>(t.bytes))
+                     .num("bytes_per_second",
+                          static_cast<int64_t>(t.bytes_per_second))
+                     .num("elapsed_ms", t.elapsed_ms)
+                     .str("last_error", t.last_error)
+                     .str();
+        }
+        print(json_object{}
+                .boolean("ok", true)
+                .str("op", "transfers")
+                .num("ring_version", static_cast<int64_t>(reply.ring_version))
+                .num("partitions_moving", reply.partitions_moving)
+                .num("completed", static_cast<int64_t>(reply.completed))
+                .raw("transfers", arr + "]"));
+        return;
+      }
+      std::cout << reply.partitions_moving
+                << " partitions moving in the cluster; this node finished "
+                << reply.completed << " transfers\n";
+      for (auto& t : reply.transfers) {
+        std::cout << "  " << t.partition << "\t" << t.source << " -> "
+                  << t.target << "\t" << t.state << "\t" << t.keys
+                  << " keys, " << t.bytes << " bytes";
+        if (t.elapsed_ms > 0)
+          std::cout << ", " << static_cast<int64_t>(t.bytes_per_second)
+                    << " B/s";
+        if (!t.last_error.empty())
+          std::cout << ", last error: " << t.last_error;
+        std::cout << "\n";
+      }
+      std::cout << std::flush;
     });
   }
 

@@ -96,6 +96,10 @@ inline std::string parse_command(const std::vector<std::string>& words,
       continue;
     }
     auto eq = w.find('=');
+    if (w == "--force") { // the one flag: leave NODE --force
+      out.opts["force"] = "true";
+      continue;
+    }
     if (eq == std::string::npos || eq == 2)
       return "option " + w + " needs the form --NAME=VALUE";
     out.opts[w.substr(2, eq - 2)] = w.substr(eq + 1);

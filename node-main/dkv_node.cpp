@@ -42,6 +42,10 @@ node_config::node_config() {
          "one anti-entropy exchange starts per interval (e.g. 1s)")
     .add(aae_concurrency_, "aae-concurrency",
          "anti-entropy exchanges running at once (default 1)")
+    .add(transfer_concurrency_, "transfer-concurrency",
+         "partition transfers this node streams at once (default 2)")
+    .add(transfer_rate_, "transfer-rate",
+         "bytes per second all transfers may send; 0: no limit (32 MiB)")
     .add(phi_threshold_, "phi-threshold",
          "failure-detector suspicion that marks a peer down (default 8)")
     .add(durability_, "durability", "fsync policy: all, one or none")
@@ -112,6 +116,13 @@ std::string node_config::to_settings(node_settings& out) const {
   if (!in_range(aae_concurrency_, 1, 64))
     return "dkv.aae-concurrency: must be in 1..64";
   out.aae_concurrency = static_cast<uint32_t>(aae_concurrency_);
+  if (!in_range(transfer_concurrency_, 1, 64))
+    return "dkv.transfer-concurrency: must be in 1..64";
+  out.transfer_concurrency = static_cast<uint32_t>(transfer_concurrency_);
+  if (transfer_rate_ < 0)
+    return "dkv.transfer-rate: must be 0 (no limit) or a positive number of "
+           "bytes per second";
+  out.transfer_rate = static_cast<uint64_t>(transfer_rate_);
   out.limits.max_key_bytes = static_cast<size_t>(max_key_bytes_);
   out.limits.max_value_bytes = static_cast<size_t>(max_value_bytes_);
   out.max_clock_entries = static_cast<size_t>(max_clock_entries_);

@@ -42,6 +42,8 @@ private:
   bool reap_tombstones_ = false;
   caf::timespan aae_interval_ = std::chrono::seconds(1);
   int64_t aae_concurrency_ = 1;
+  int64_t transfer_concurrency_ = 2;
+  int64_t transfer_rate_ = 32 * 1024 * 1024;
   std::string durability_ = "none";
   std::string log_level_ = "info";
   int64_t max_key_bytes_ = 1024;

@@ -8,29 +8,11 @@
 #include "fixtures/process_cluster.hpp"
 
 #include <chrono>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 using namespace dkv::test;
 
 namespace {
-
-size_t count(const std::string& text, const std::string& part) {
-  size_t n = 0;
-  for (auto i = text.find(part); i != std::string::npos;
-       i = text.find(part, i + 1))
-    ++n;
-  return n;
-}
-
-int64_t number_field(const std::string& json, const std::string& field) {
-  auto i = json.find("\"" + field + "\":");
-  if (i == std::string::npos)
-    return -1;
-  return std::atoll(json.c_str() + i + field.size() + 3);
-}
 
 constexpr size_t partitions = 16;
 
@@ -43,26 +25,15 @@ struct fixture {
 
   fixture() { CAF_REQUIRE(cluster.start_all()); }
 
-  /// Runs `commands` (one per line) through one console session on node
-  /// `i`; returns its output (one JSON line per command).
   std::string batch(size_t i, const std::string& commands) {
-    auto in = cluster.data_dir() + "/batch.in";
-    auto out = cluster.data_dir() + "/batch.out";
-    std::ofstream{in} << commands;
-    auto cmd = std::string{DKV_BINARY_DIR}
-               + "/dkv-console --port=" + std::to_string(cluster.port(i))
-               + " --json --timeout=10s <" + in + " >" + out;
-    CAF_CHECK_EQUAL(std::system(cmd.c_str()), 0);
-    std::stringstream text;
-    text << std::ifstream{out}.rdbuf();
-    return text.str();
+    return cluster.batch(i, commands);
   }
 
   /// True once every partition of node `i` is in sync with both peers.
   bool converged(size_t i) {
     auto aae = cluster.console(i, "aae");
-    return count(aae, "\"in_sync\":[\"node") == partitions
-           && count(aae, "\",\"node") >= partitions;
+    return occurrences(aae, "\"in_sync\":[\"node") == partitions
+           && occurrences(aae, "\",\"node") >= partitions;
   }
 };
 
@@ -78,7 +49,7 @@ CAF_TEST(a replica that missed writes converges without reads) {
   for (size_t k = 0; k < keys; ++k)
     commands += "put key" + std::to_string(k) + " " + value + "\n";
   auto out = batch(1, commands);
-  CAF_REQUIRE_EQUAL(count(out, "\"ok\":true"), keys);
+  CAF_REQUIRE_EQUAL(occurrences(out, "\"ok\":true"), keys);
   auto restarted = std::chrono::steady_clock::now();
   CAF_REQUIRE(cluster.start(3));
   bool done = false;
@@ -93,8 +64,8 @@ CAF_TEST(a replica that missed writes converges without reads) {
   int64_t repaired = 0;
   for (size_t i = 1; i <= 3; ++i) {
     auto aae = cluster.console(i, "aae");
-    bytes += number_field(aae, "bytes");
-    repaired += number_field(aae, "keys_repaired");
+    bytes += json_number_field(aae, "bytes");
+    repaired += json_number_field(aae, "keys_repaired");
   }
   auto data = static_cast<int64_t>(keys * (value.size() + 8));
   CAF_MESSAGE("converged " << took.count() << " ms after the restart; "
@@ -107,7 +78,7 @@ CAF_TEST(a replica that missed writes converges without reads) {
   cluster.kill(2);
   auto reads = batch(3, "get key0 --r=1\nget key4321 --r=1\nget key9999 "
                         "--r=1\n");
-  CAF_CHECK_EQUAL(count(reads, "\"values\":[\"" + value + "\"]"), 3u);
+  CAF_CHECK_EQUAL(occurrences(reads, "\"values\":[\"" + value + "\"]"), 3u);
 }
 
 CAF_TEST(replicas in sync exchange only their roots) {
@@ -122,13 +93,13 @@ CAF_TEST(replicas in sync exchange only their roots) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   auto after = cluster.console(1, "aae");
   auto exchanges
-    = number_field(after, "exchanges") - number_field(before, "exchanges");
-  auto bytes = number_field(after, "bytes") - number_field(before, "bytes");
+    = json_number_field(after, "exchanges") - json_number_field(before, "exchanges");
+  auto bytes = json_number_field(after, "bytes") - json_number_field(before, "bytes");
   CAF_CHECK_GREATER(exchanges, 0);
   // One root hash (8 bytes) per exchange of identical replicas.
   CAF_CHECK_EQUAL(bytes, exchanges * 8);
-  CAF_CHECK_EQUAL(number_field(after, "keys_repaired"),
-                  number_field(before, "keys_repaired"));
+  CAF_CHECK_EQUAL(json_number_field(after, "keys_repaired"),
+                  json_number_field(before, "keys_repaired"));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -66,6 +66,9 @@ CAF_TEST(commands separate positional words from options) {
   CAF_CHECK_NOT_EQUAL(parse_command(words{"get", "k", "--r"}, cmd), "");
   CAF_CHECK_EQUAL(cmd.op, "get");
   CAF_CHECK_NOT_EQUAL(parse_command(words{"get", "k", "--=1"}, cmd), "");
+  // --force is the one flag without a value.
+  CAF_CHECK_EQUAL(parse_command(words{"leave", "node2", "--force"}, cmd), "");
+  CAF_CHECK_EQUAL(cmd.opts["force"], "true");
 }
 
 CAF_TEST(json strings are always valid json) {
