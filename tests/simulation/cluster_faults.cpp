@@ -36,7 +36,9 @@ void expect_clean(uint64_t seed, const sim_report& report) {
             << report.faults.restarts << " restarts, " << report.faults.wipes
             << " wipes, " << report.faults.partitions << " partitions, "
             << report.faults.dropped << " dropped, " << report.faults.duplicated
-            << " duplicated");
+            << " duplicated, " << report.faults.leaves << " leaves, "
+            << report.faults.joins << " joins, " << report.faults.commits
+            << " commits");
   if (!report.violations.empty()) {
     CAF_MESSAGE("replay with DKV_SIM_SEED=" << seed << ":\n"
                                             << to_string(report.violations));
