@@ -368,22 +368,17 @@ private:
   void do_members(const command&) {
     ask("members", members_request_v1{}, [&](members_reply_v1& reply) {
       if (cfg_.json) {
-        std::string arr = "[";
-        for (size_t i = 0; i < reply.members.size(); ++i) {
-          auto& m = reply.members[i];
-          arr += (i > 0 ? "," : "")
-                 + json_object{}
-                     .str("name", m.name)
-                     .str("address", m.address)
-                     .str("status", m.status)
-                     .num("partitions", m.partitions)
-                     .num("last_heard_ms", m.last_heard_ms)
-                     .str();
-        }
         print(json_object{}
                 .boolean("ok", true)
                 .str("op", "members")
-                .raw("members", arr + "]"));
+                .objects("members", reply.members, [](auto& m) {
+                  return json_object{}
+                    .str("name", m.name)
+                    .str("address", m.address)
+                    .str("status", m.status)
+                    .num("partitions", m.partitions)
+                    .num("last_heard_ms", m.last_heard_ms);
+                }));
         return;
       }
       std::printf("%-12s %-22s %-8s %10s %14s\n", "NAME", "ADDRESS", "STATUS",
@@ -451,35 +446,26 @@ private:
 
   void print_plan(const std::string& op, const cluster_plan_v1& reply) {
     if (cfg_.json) {
-      std::string staged = "[";
-      for (size_t i = 0; i < reply.staged.size(); ++i) {
-        auto& c = reply.staged[i];
-        staged += (i > 0 ? "," : "")
-                  + json_object{}
-                      .str("op", c.op)
-                      .str("node", c.node)
-                      .str("address", c.address)
-                      .boolean("force", c.force)
-                      .str();
-      }
-      std::string shares = "[";
-      for (size_t i = 0; i < reply.shares.size(); ++i) {
-        auto& s = reply.shares[i];
-        shares += (i > 0 ? "," : "")
-                  + json_object{}
-                      .str("node", s.node)
-                      .num("partitions", s.now)
-                      .num("next", s.next)
-                      .str();
-      }
       print(json_object{}
               .boolean("ok", true)
               .str("op", op)
               .num("ring_version", static_cast<int64_t>(reply.ring_version))
               .num("partitions_moving", reply.partitions_moving)
               .boolean("transition_in_progress", reply.transition_in_progress)
-              .raw("staged", staged + "]")
-              .raw("shares", shares + "]"));
+              .objects("staged", reply.staged,
+                       [](auto& c) {
+                         return json_object{}
+                           .str("op", c.op)
+                           .str("node", c.node)
+                           .str("address", c.address)
+                           .boolean("force", c.force);
+                       })
+              .objects("shares", reply.shares, [](auto& s) {
+                return json_object{}
+                  .str("node", s.node)
+                  .num("partitions", s.now)
+                  .num("next", s.next);
+              }));
       return;
     }
     std::cout << op << ": ring version " << reply.ring_version;
@@ -489,8 +475,8 @@ private:
     if (reply.staged.empty())
       std::cout << "  nothing staged\n";
     for (auto& c : reply.staged)
-      std::cout << "  staged: " << c.op << " " << c.node << " "
-                << c.address << (c.force ? " (forced)" : "") << "\n";
+      std::cout << "  staged: " << c.op << " " << c.node << " " << c.address
+                << (c.force ? " (forced)" : "") << "\n";
     std::cout << "  partitions moving: " << reply.partitions_moving << "\n";
     for (auto& s : reply.shares)
       std::cout << "  " << s.node << "\t" << s.now << " -> " << s.next
@@ -501,30 +487,25 @@ private:
   void do_transfers(const command&) {
     ask("transfers", transfers_request_v1{}, [&](transfers_reply_v1& reply) {
       if (cfg_.json) {
-        std::string arr = "[";
-        for (size_t i = 0; i < reply.transfers.size(); ++i) {
-          auto& t = reply.transfers[i];
-          arr += (i > 0 ? "," : "")
-                 + json_object{}
-                     .num("partition", t.partition)
-                     .str("source", t.source)
-                     .str("target", t.target)
-                     .str("state", t.state)
-                     .num("keys", static_cast<int64_t>(t.keys))
-                     .num("bytes", static_cast<int64_t>(t.bytes))
-                     .num("bytes_per_second",
-                          static_cast<int64_t>(t.bytes_per_second))
-                     .num("elapsed_ms", t.elapsed_ms)
-                     .str("last_error", t.last_error)
-                     .str();
-        }
         print(json_object{}
                 .boolean("ok", true)
                 .str("op", "transfers")
                 .num("ring_version", static_cast<int64_t>(reply.ring_version))
                 .num("partitions_moving", reply.partitions_moving)
                 .num("completed", static_cast<int64_t>(reply.completed))
-                .raw("transfers", arr + "]"));
+                .objects("transfers", reply.transfers, [](auto& t) {
+                  return json_object{}
+                    .num("partition", t.partition)
+                    .str("source", t.source)
+                    .str("target", t.target)
+                    .str("state", t.state)
+                    .num("keys", static_cast<int64_t>(t.keys))
+                    .num("bytes", static_cast<int64_t>(t.bytes))
+                    .num("bytes_per_second",
+                         static_cast<int64_t>(t.bytes_per_second))
+                    .num("elapsed_ms", t.elapsed_ms)
+                    .str("last_error", t.last_error);
+                }));
         return;
       }
       std::cout << reply.partitions_moving
@@ -532,8 +513,8 @@ private:
                 << reply.completed << " transfers\n";
       for (auto& t : reply.transfers) {
         std::cout << "  " << t.partition << "\t" << t.source << " -> "
-                  << t.target << "\t" << t.state << "\t" << t.keys
-                  << " keys, " << t.bytes << " bytes";
+                  << t.target << "\t" << t.state << "\t" << t.keys << " keys, "
+                  << t.bytes << " bytes";
         if (t.elapsed_ms > 0)
           std::cout << ", " << static_cast<int64_t>(t.bytes_per_second)
                     << " B/s";
@@ -548,20 +529,6 @@ private:
   void do_aae(const command&) {
     ask("aae", aae_request_v1{}, [&](aae_reply_v1& reply) {
       if (cfg_.json) {
-        std::string arr = "[";
-        for (size_t i = 0; i < reply.partitions.size(); ++i) {
-          auto& p = reply.partitions[i];
-          arr
-            += (i > 0 ? "," : "")
-               + json_object{}
-                   .num("partition", p.partition)
-                   .strings("in_sync", p.in_sync)
-                   .num("last_exchange_ms", p.last_exchange_ms)
-                   .num("exchanges", static_cast<int64_t>(p.exchanges))
-                   .num("keys_repaired", static_cast<int64_t>(p.keys_repaired))
-                   .str("last_error", p.last_error)
-                   .str();
-        }
         print(json_object{}
                 .boolean("ok", true)
                 .str("op", "aae")
@@ -569,7 +536,15 @@ private:
                 .num("exchanges", static_cast<int64_t>(reply.exchanges))
                 .num("keys_repaired", static_cast<int64_t>(reply.keys_repaired))
                 .num("bytes", static_cast<int64_t>(reply.bytes))
-                .raw("partitions", arr + "]"));
+                .objects("partitions", reply.partitions, [](auto& p) {
+                  return json_object{}
+                    .num("partition", p.partition)
+                    .strings("in_sync", p.in_sync)
+                    .num("last_exchange_ms", p.last_exchange_ms)
+                    .num("exchanges", static_cast<int64_t>(p.exchanges))
+                    .num("keys_repaired", static_cast<int64_t>(p.keys_repaired))
+                    .str("last_error", p.last_error);
+                }));
         return;
       }
       std::cout << "anti-entropy " << (reply.enabled ? "on" : "off") << ": "

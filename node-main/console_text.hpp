@@ -189,6 +189,15 @@ public:
       arr += (i > 0 ? "," : "") + json_string(values[i]);
     return raw(name, arr + "]");
   }
+  /// An array of objects, one per element, built by `to_object(element)`.
+  template <class T, class F>
+  json_object& objects(const std::string& name, const std::vector<T>& xs,
+                       F to_object) {
+    std::string arr = "[";
+    for (size_t i = 0; i < xs.size(); ++i)
+      arr += (i > 0 ? "," : "") + to_object(xs[i]).str();
+    return raw(name, arr + "]");
+  }
   std::string str() const { return out_.empty() ? "{}" : out_ + "}"; }
 
 private:
