@@ -359,16 +359,44 @@ caf::result<gossip_v1> on_gossip(gossiper_ptr self, gossip_v1& msg) {
   return gossip_v1{st.state};
 }
 
+/// One push-pull exchange with the peer at `addr`.
+void exchange_with(gossiper_ptr self, const std::string& addr) {
+  auto& st = self->state;
+  auto handle = st.peers[addr].handle;
+  self->request(handle, st.settings().request_timeout, gossip_v1{st.state})
+    .then(
+      [self, addr](gossip_v1& reply) {
+        auto& st = self->state;
+        if (auto why = check_foreign(st.state, reply.state); !why.empty()) {
+          st.log->error("gossip.rejected address={} reason=\"{}\"", addr,
+                        why);
+          return;
+        }
+        st.seeds_heard.insert(addr);
+        absorb(self, reply.state);
+        maybe_form_ring(self);
+      },
+      [self, addr](caf::error& err) {
+        self->state.log->debug("gossip.failed address={} error=\"{}\"", addr,
+                               self->system().render(err));
+      });
+}
+
+std::vector<std::string> usable_peers(gossiper_ptr self) {
+  std::vector<std::string> usable;
+  for (auto& [addr, peer] : self->state.peers)
+    if (peer.handle && !peer.name.empty() && !peer.suspected)
+      usable.push_back(addr);
+  return usable;
+}
+
 /// One round: a fresh heartbeat of our own, then a push-pull exchange with
 /// one random usable peer. Until the ring exists, every seed is asked.
 void gossip_round(gossiper_ptr self) {
   auto& st = self->state;
   ++st.me().heartbeat;
   std::vector<std::string> targets;
-  std::vector<std::string> usable;
-  for (auto& [addr, peer] : st.peers)
-    if (peer.handle && !peer.name.empty() && !peer.suspected)
-      usable.push_back(addr);
+  auto usable = usable_peers(self);
   if (!usable.empty())
     targets.push_back(usable[st.rng() % usable.size()]);
   if (st.state.ring.version == 0)
@@ -377,26 +405,16 @@ void gossip_round(gossiper_ptr self) {
           && st.peers[seed].handle && !st.peers[seed].name.empty()
           && std::find(targets.begin(), targets.end(), seed) == targets.end())
         targets.push_back(seed);
-  for (auto& addr : targets) {
-    auto handle = st.peers[addr].handle;
-    self->request(handle, st.settings().request_timeout, gossip_v1{st.state})
-      .then(
-        [self, addr](gossip_v1& reply) {
-          auto& st = self->state;
-          if (auto why = check_foreign(st.state, reply.state); !why.empty()) {
-            st.log->error("gossip.rejected address={} reason=\"{}\"", addr,
-                          why);
-            return;
-          }
-          st.seeds_heard.insert(addr);
-          absorb(self, reply.state);
-          maybe_form_ring(self);
-        },
-        [self, addr](caf::error& err) {
-          self->state.log->debug("gossip.failed address={} error=\"{}\"", addr,
-                                 self->system().render(err));
-        });
-  }
+  for (auto& addr : targets)
+    exchange_with(self, addr);
+}
+
+/// A change this node made to the ring (a commit, a flip) goes to every
+/// usable peer at once: transfers wait for the targets to know it, and a
+/// transition ends only when every node has seen every flip.
+void spread_now(gossiper_ptr self) {
+  for (auto& addr : usable_peers(self))
+    exchange_with(self, addr);
 }
 
 // -- connections and direct evidence ------------------------------------------
@@ -848,7 +866,7 @@ caf::result<cluster_plan_v1> commit(gossiper_ptr self) {
   plan.transition_in_progress = in_transition(ring);
   persist(self);
   publish_view(self);
-  gossip_round(self); // spread it now rather than at the next round
+  spread_now(self);
   return plan;
 }
 
@@ -898,6 +916,7 @@ void on_partition_moved(gossiper_ptr self, uint32_t partition,
                  ring.members.size());
   persist(self);
   publish_view(self);
+  spread_now(self);
 }
 
 caf::behavior gossiper(gossiper_ptr self, gossiper_config cfg) {
