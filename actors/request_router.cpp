@@ -422,38 +422,20 @@ caf::error check_gainer(router_ptr self, uint32_t partition,
   return caf::none;
 }
 
-/// Progress recorded for `partition`: its ring version, 'c' (resume after
-/// `key`) or 'd' (complete). False if none.
-bool read_progress(router_ptr self, uint32_t partition, uint64_t& version,
-                   char& state, std::string& key) {
-  std::string text;
-  if (!self->state.cfg.store->engine()
-         .get_meta(transfer_meta_key(partition), text)
-         .ok())
-    return false;
-  auto first = text.find(' ');
-  if (first == std::string::npos || first + 2 >= text.size() + 1)
-    return false;
-  version = std::strtoull(text.substr(0, first).c_str(), nullptr, 10);
-  state = text[first + 1];
-  key = first + 3 <= text.size() ? text.substr(first + 3) : std::string{};
-  return true;
-}
-
 caf::result<transfer_accept_v1> on_offer(router_ptr self,
                                          const transfer_offer_v1& req) {
   auto& st = self->state;
   if (auto err = check_gainer(self, req.partition, req.ring_version))
     return err;
   transfer_accept_v1 accept;
-  uint64_t version = 0;
-  char state = 0;
-  std::string key;
-  if (read_progress(self, req.partition, version, state, key)
-      && version == req.ring_version) {
-    accept.complete = state == 'd';
-    accept.resume = state == 'c';
-    accept.resume_after = std::move(key);
+  std::string text;
+  transfer_progress progress;
+  if (st.cfg.store->engine().get_meta(transfer_meta_key(req.partition), text)
+        .ok()
+      && decode(text, progress) && progress.ring_version == req.ring_version) {
+    accept.complete = progress.complete;
+    accept.resume = !progress.complete;
+    accept.resume_after = std::move(progress.last_key);
   }
   st.log->info("transfer.offered partition={} version={} source={} "
                "complete={} resume={}",
@@ -469,7 +451,7 @@ caf::result<transfer_confirm_v1> on_transfer_done(router_ptr self,
   if (auto err = check_gainer(self, req.partition, req.ring_version))
     return err;
   auto& engine = st.cfg.store->engine();
-  auto done = std::to_string(req.ring_version) + " d ";
+  auto done = encode(transfer_progress{req.ring_version, true, {}});
   if (auto res = engine.put_meta(transfer_meta_key(req.partition), done);
       !res.ok())
     return to_error(res);
@@ -518,27 +500,7 @@ bool on_retire(router_ptr self, uint32_t partition) {
   return true;
 }
 
-caf::result<bool> on_drop(router_ptr self, uint32_t partition) {
-  auto& st = self->state;
-  if (st.pending_drops.count(partition) > 0)
-    return make_error(dkv_errc::unavailable, "a drop is in progress");
-  auto rp = self->make_response_promise<bool>();
-  st.pending_drops.emplace(partition, rp);
-  if (auto i = st.vnodes.find(partition); i != st.vnodes.end()) {
-    // Dropped once the vnode is gone (down handler): no request of it may
-    // still touch the database.
-    caf::anon_send_exit(i->second, caf::exit_reason::user_shutdown);
-    return rp;
-  }
-  auto res = st.cfg.store->engine().drop_partition(partition);
-  st.pending_drops.erase(partition);
-  if (!res.ok())
-    rp.deliver(to_error(res));
-  else
-    rp.deliver(true);
-  return rp;
-}
-
+/// Drops the partition's database and answers the pending drop request.
 void finish_drop(router_ptr self, uint32_t partition) {
   auto& st = self->state;
   auto i = st.pending_drops.find(partition);
@@ -553,6 +515,21 @@ void finish_drop(router_ptr self, uint32_t partition) {
     rp.deliver(true);
 }
 
+caf::result<bool> on_drop(router_ptr self, uint32_t partition) {
+  auto& st = self->state;
+  if (st.pending_drops.count(partition) > 0)
+    return make_error(dkv_errc::unavailable, "a drop is in progress");
+  auto rp = self->make_response_promise<bool>();
+  st.pending_drops.emplace(partition, rp);
+  if (auto i = st.vnodes.find(partition); i != st.vnodes.end()) {
+    // Dropped once the vnode is gone (down handler): no request of it may
+    // still touch the database.
+    caf::anon_send_exit(i->second, caf::exit_reason::user_shutdown);
+    return rp;
+  }
+  finish_drop(self, partition);
+  return rp;
+}
 // -- introspection ------------------------------------------------------------
 
 status_reply_v1 describe_status(router_ptr self) {

@@ -307,7 +307,8 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
       }
       // The resume point moves only after the batch is stored: a restart
       // re-sends at most this batch, and merging is idempotent.
-      auto progress = std::to_string(req.ring_version) + " c " + req.last_key;
+      auto progress
+        = encode(transfer_progress{req.ring_version, false, req.last_key});
       if (auto res = st.cfg.store->engine().put_meta(
             transfer_meta_key(req.partition), progress);
           !res.ok())

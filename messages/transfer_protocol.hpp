@@ -25,6 +25,7 @@
 // transition), storage_failure.
 
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -74,10 +75,41 @@ DKV_INSPECT(transfer_batch_ack_v1, x.merged)
 DKV_INSPECT(transfer_done_v1, x.partition, x.ring_version, x.keys)
 DKV_INSPECT(transfer_confirm_v1, x.keys)
 
-/// Meta key of a target's progress on partition p (storage, persisted):
-/// "<ring version> <c|d> <last key>" (c: cursor, d: done).
+/// Meta key of a target's progress on partition p (storage, persisted).
 inline std::string transfer_meta_key(uint32_t partition) {
   return "transfer.v1." + std::to_string(partition);
+}
+
+/// A target's progress on one partition in one transition.
+struct transfer_progress {
+  uint64_t ring_version = 0;
+  bool complete = false;
+  std::string last_key; // resume after it (when not complete)
+};
+
+/// The persisted form: "<ring version> c <last key>" or "<ring version> d "
+/// (storage/FORMAT.md). The key is the rest, so it may hold any byte.
+inline std::string encode(const transfer_progress& x) {
+  return std::to_string(x.ring_version) + (x.complete ? " d " : " c ")
+         + (x.complete ? std::string{} : x.last_key);
+}
+
+/// False (and `out` untouched) if `text` is not an encoded progress.
+inline bool decode(const std::string& text, transfer_progress& out) {
+  auto space = text.find(' ');
+  if (space == 0 || space == std::string::npos || space + 3 > text.size()
+      || text[space + 2] != ' ')
+    return false;
+  for (size_t i = 0; i < space; ++i)
+    if (text[i] < '0' || text[i] > '9')
+      return false;
+  auto state = text[space + 1];
+  if (state != 'c' && state != 'd')
+    return false;
+  out.ring_version = std::strtoull(text.substr(0, space).c_str(), nullptr, 10);
+  out.complete = state == 'd';
+  out.last_key = out.complete ? std::string{} : text.substr(space + 3);
+  return true;
 }
 
 } // namespace dkv
