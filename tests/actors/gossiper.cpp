@@ -149,6 +149,33 @@ CAF_TEST(a newer ring from gossip is adopted persisted and answered) {
   CAF_CHECK_EQUAL(listed.members[1].partitions, 4u);
 }
 
+CAF_TEST(a data directory from before ring transitions keeps its ring) {
+  // gossip.v1: the same encoding without the transition fields.
+  caf::anon_send_exit(gossip, caf::exit_reason::kill);
+  sched.run();
+  auto old_engine = std::move(engine); // the dead gossiper's, kept alive
+  auto old_store = store;
+  engine = storage::make_memory_engine();
+  store = std::make_shared<storage::object_store>(*engine,
+                                                  storage::object_limits{});
+  auto ring = ring_of({"a", "b"}, 4);
+  std::vector<member_record> records{{"b", "b:2", 3, 1}};
+  std::vector<char> buf;
+  caf::binary_serializer sink{sys, buf};
+  CAF_REQUIRE(!sink(std::string{"c"}, uint32_t{8}, ring.partitions,
+                    ring.members, ring.owners, ring.version, records));
+  CAF_REQUIRE(
+    engine->put_meta("gossip.v1", std::string{buf.begin(), buf.end()}).ok());
+  gossip = start();
+  CAF_CHECK(routed_ring() == ring);
+  auto listed = members();
+  CAF_REQUIRE_EQUAL(listed.members.size(), 2u);
+  CAF_CHECK_EQUAL(listed.members[1].address, "b:2");
+  // From now on it is persisted in the current form.
+  std::string v2;
+  CAF_CHECK(engine->get_meta("gossip.v2", v2).ok());
+}
+
 CAF_TEST(an older ring from gossip is ignored) {
   CAF_REQUIRE(exchange(state_from("c", 8, ring_of({"a", "b"}, 5), {})));
   auto reply = exchange(state_from("c", 8, ring_of({"a"}, 2), {}));
