@@ -54,7 +54,7 @@ struct node_settings {
   /// Tombstone reaping (actors/tombstone_reaper.hpp). Off by default: the
   /// simulation (DKV_SIM_REAP=1) still finds a reaped key brought back by an
   /// older version that was in flight during the reap round.
-  bool reap_tombstones = false;
+  bool reap_tombstones = true;
   /// Partition transfers (actors/transfer_manager.hpp) this node streams at
   /// once, and the bytes per second all of them together may send (0: no
   /// limit), so a join or leave cannot starve foreground requests.

@@ -9,6 +9,7 @@
 #include "actors/detail/key_hash.hpp"
 #include "actors/detail/merkle_tree.hpp"
 #include "actors/detail/preference_list.hpp"
+#include "actors/detail/reaped_memory.hpp"
 #include "actors/detail/ring_transition.hpp"
 #include "actors/entropy_manager.hpp"
 #include "actors/get_coordinator.hpp"
@@ -25,6 +26,10 @@
 namespace dkv {
 
 namespace {
+
+/// How long reaped clocks are remembered, in request timeouts: far longer
+/// than any request, repair or handoff delivery stays in flight.
+constexpr int reaped_memory_timeouts = 30;
 
 struct router_state {
   static inline const char* name = "dkv.request_router";
@@ -45,6 +50,9 @@ struct router_state {
   /// Partitions whose vnode is stopping so their database can be dropped.
   std::map<uint32_t, caf::typed_response_promise<bool>> pending_drops;
   std::map<std::string, uint64_t> counters;
+  /// Clocks of recently reaped keys of every partition, held here or not
+  /// (the vnodes keep their own for what reaches them directly).
+  detail::reaped_memory reaped_recently;
   /// Answers of coordinators still to be delivered, by id (finish_here).
   std::map<uint64_t, std::function<void(caf::expected<object>)>> pending;
   uint64_t next_pending = 0;
@@ -118,7 +126,7 @@ vnode_actor vnode_for(router_ptr self, uint32_t partition) {
   vcfg.store = st.cfg.store;
   vcfg.self = st.cfg.incarnation;
   vcfg.max_clock_entries = st.settings().max_clock_entries;
-  vcfg.reaped_memory = st.settings().request_timeout * 30;
+  vcfg.reaped_memory = st.settings().request_timeout * reaped_memory_timeouts;
   auto handle = self->system().spawn(vnode, std::move(vcfg));
   self->monitor(handle);
   st.vnodes.emplace(partition, handle);
@@ -397,6 +405,17 @@ caf::result<reap_answer_v1> answer_reap_query(router_ptr self,
     answer.hashes[i] = detail::object_hash(stored);
   }
   return answer;
+}
+
+/// Every node the reaper asked remembers the reaped clocks, holding a copy
+/// or not: a version older than the reap may still be on its way here.
+void remember_reaped(router_ptr self, const vnode_reap_v1& req) {
+  auto& st = self->state;
+  auto now = self->clock().now();
+  st.reaped_recently.expire(now);
+  auto until = now + st.settings().request_timeout * reaped_memory_timeouts;
+  for (size_t i = 0; i < req.keys.size() && i < req.clocks.size(); ++i)
+    st.reaped_recently.remember(req.keys[i], req.clocks[i], until);
 }
 
 // -- partition transfer, target side -----------------------------------------
@@ -684,6 +703,9 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
     [self](transfer_batch_v1& req) -> caf::result<transfer_batch_ack_v1> {
       if (auto err = check_gainer(self, req.partition, req.ring_version))
         return err;
+      auto now = self->clock().now();
+      for (auto& x : req.objects)
+        self->state.reaped_recently.filter(x, now);
       self->state.count("transfers.batches_received");
       return self->delegate(vnode_for(self, req.partition), std::move(req));
     },
@@ -768,6 +790,9 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
       if (req.partition >= self->state.settings().partitions)
         return bad_partition(req.partition);
       self->state.count("hints.received");
+      self->state.reaped_recently.filter(req.incoming, self->clock().now());
+      if (req.incoming.siblings.empty()) // nothing newer than a reap
+        return vnode_object_v1{object{req.incoming.key, {}}};
       auto rp = self->make_response_promise<vnode_object_v1>();
       self
         ->request(self->state.handoff, self->state.settings().request_timeout,
@@ -788,6 +813,7 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
         return bad_partition(req.partition);
       if (auto err = refused(self, req.partition))
         return err;
+      self->state.reaped_recently.filter(req.incoming, self->clock().now());
       return self->delegate(vnode_for(self, req.partition), std::move(req));
     },
     [self](vnode_coordinate_v1& req) -> caf::result<vnode_object_v1> {
@@ -800,7 +826,7 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
     [self](reap_query_v1& req) -> caf::result<reap_answer_v1> {
       return answer_reap_query(self, req);
     },
-    [self](vnode_tombstones_v1& req) -> caf::result<vnode_key_hashes_v1> {
+    [self](vnode_tombstones_v1& req) -> caf::result<vnode_tombstone_list_v1> {
       if (req.partition >= self->state.settings().partitions)
         return bad_partition(req.partition);
       return self->delegate(vnode_for(self, req.partition), std::move(req));
@@ -808,6 +834,7 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
     [self](vnode_reap_v1& req) -> caf::result<vnode_reaped_v1> {
       if (req.partition >= self->state.settings().partitions)
         return bad_partition(req.partition);
+      remember_reaped(self, req);
       if (!holds_partition(self, req.partition))
         return vnode_reaped_v1{};
       return self->delegate(vnode_for(self, req.partition), std::move(req));

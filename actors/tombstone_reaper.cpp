@@ -13,7 +13,7 @@ struct reaper_state {
   reaper_config cfg;
   finish_once<reap_stats> finish;
   reap_stats stats;
-  vnode_key_hashes_v1 candidates;
+  vnode_tombstone_list_v1 candidates;
   std::map<std::string, reap_answer_v1> answers;
   size_t waiting = 0;
 };
@@ -47,18 +47,24 @@ void reap(reaper_ptr self) {
       if ((primary && h != hashes[i]) || (h != 0 && h != hashes[i]))
         reapable[i] = false;
     }
-  for (auto& [name, answer] : st.answers) {
-    vnode_reap_v1 req;
-    req.partition = st.cfg.partition;
-    for (size_t i = 0; i < keys.size(); ++i)
-      if (reapable[i] && answer.hashes[i] != 0) {
-        req.keys.push_back(keys[i]);
-        req.hashes.push_back(hashes[i]);
-      }
-    if (req.keys.empty())
-      continue;
+  // Every node gets the reap, holding a copy or not: each remembers the
+  // clocks, so that an older version still in flight to it is dropped
+  // (actors/detail/reaped_memory.hpp).
+  vnode_reap_v1 req;
+  req.partition = st.cfg.partition;
+  for (size_t i = 0; i < keys.size(); ++i)
+    if (reapable[i]) {
+      req.keys.push_back(keys[i]);
+      req.hashes.push_back(hashes[i]);
+      req.clocks.push_back(st.candidates.clocks[i]);
+    }
+  if (req.keys.empty()) {
+    succeed(self);
+    return;
+  }
+  for (auto& answered : st.answers) {
     ++st.waiting;
-    self->request(st.cfg.nodes[name], st.cfg.timeout, std::move(req))
+    self->request(st.cfg.nodes[answered.first], st.cfg.timeout, req)
       .then(
         [self](vnode_reaped_v1& done) {
           auto& st = self->state;
@@ -68,8 +74,6 @@ void reap(reaper_ptr self) {
         },
         [self](caf::error& err) { fail(self, std::move(err)); });
   }
-  if (st.waiting == 0)
-    succeed(self);
 }
 
 void ask_everyone(reaper_ptr self) {
@@ -108,9 +112,10 @@ caf::behavior tombstone_reaper(reaper_ptr self, reaper_config cfg) {
     ->request(local->second, st.cfg.timeout,
               vnode_tombstones_v1{st.cfg.partition, st.cfg.batch})
     .then(
-      [self](vnode_key_hashes_v1& found) {
+      [self](vnode_tombstone_list_v1& found) {
         auto& st = self->state;
-        if (found.keys.empty() || found.keys.size() != found.hashes.size()) {
+        if (found.keys.empty() || found.keys.size() != found.hashes.size()
+            || found.keys.size() != found.clocks.size()) {
           succeed(self);
           return;
         }

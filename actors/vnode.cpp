@@ -38,6 +38,25 @@ void track(vnode_state& st, const object& before, const object& after) {
     st.tombstones.erase(after.key);
 }
 
+/// Keys past this many rebuilt copies are forgotten at once by retiring
+/// every epoch so far: a bounded set, at the price of one fresh clock entry
+/// on the next write of each key.
+constexpr size_t max_rebuilt_keys = 65536;
+
+/// After a merge: a copy rebuilt from nothing that shows an own id may show
+/// an older counter of it than this vnode issued before the copy went.
+void note_merge(vnode_state& st, const object& before, const object& after) {
+  if (!before.siblings.empty() || after.siblings.empty()
+      || detail::own_writer(after, st.cfg.self) == 0)
+    return;
+  if (st.rebuilt.size() >= max_rebuilt_keys) {
+    st.epoch_floor = st.epoch_next;
+    st.rebuilt.clear();
+    return;
+  }
+  st.rebuilt.insert(after.key);
+}
+
 std::string epoch_meta_key(uint32_t partition) {
   return "epoch.v1." + std::to_string(partition);
 }
@@ -84,26 +103,8 @@ caf::error load_epochs(vnode_state& st) {
     return make_error(dkv_errc::storage_failure,
                       "corrupt clock epoch record '" + text + "'");
   st.epoch_next = st.epoch_lease = static_cast<uint32_t>(value);
+  st.epoch_floor = st.epoch_next;
   return caf::none;
-}
-
-/// Drops the siblings of `incoming` that a recently reaped tombstone of the
-/// key had covered: versions older than the reap, still in flight.
-void forget_reaped(vnode_state& st, caf::actor_clock::time_point now,
-                   object& incoming) {
-  auto i = st.reaped_recently.find(incoming.key);
-  if (i == st.reaped_recently.end())
-    return;
-  if (i->second.second < now) {
-    st.reaped_recently.erase(i);
-    return;
-  }
-  auto& clock = i->second.first;
-  auto& sibs = incoming.siblings;
-  sibs.erase(
-    std::remove_if(sibs.begin(), sibs.end(),
-                   [&](const sibling& s) { return covers(clock, s.event); }),
-    sibs.end());
 }
 
 /// Segment lists come from peers: bound them so one request cannot ask for
@@ -155,7 +156,7 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
       vnode_object_v1 reply;
       storage::write_options opts;
       opts.force_sync = req.sync;
-      forget_reaped(st, self->clock().now(), req.incoming);
+      st.reaped_recently.filter(req.incoming, self->clock().now());
       if (req.incoming.siblings.empty()) {
         // Nothing newer than a reap: answer with what is stored.
         if (auto res
@@ -170,6 +171,7 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
           !res.ok())
         return to_error(res);
       track(st, before, reply.stored);
+      note_merge(st, before, reply.stored);
       return reply;
     },
     [self](vnode_coordinate_v1& req) -> result {
@@ -185,8 +187,12 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
       if (auto res = st.cfg.store->get(req.partition, req.key, current);
           !res.ok())
         return to_error(res);
-      // Continue this node's id only while the local copy shows it.
+      // Continue this node's id only while the local copy shows it, has
+      // not been rebuilt from nothing and was written in this run.
       wr.coordinator = detail::own_writer(current, st.cfg.self);
+      bool rebuilt = st.rebuilt.erase(req.key) > 0;
+      if (rebuilt || detail::epoch_of(wr.coordinator) < st.epoch_floor)
+        wr.coordinator = 0;
       if (wr.coordinator == 0) {
         auto fresh = fresh_epoch(st);
         if (!fresh)
@@ -243,11 +249,11 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
         return to_error(res);
       return reply;
     },
-    [self](vnode_tombstones_v1& req) -> caf::result<vnode_key_hashes_v1> {
+    [self](vnode_tombstones_v1& req) -> caf::result<vnode_tombstone_list_v1> {
       auto& st = self->state;
       if (req.partition != st.cfg.partition)
         return wrong_partition(st.cfg.partition, req.partition);
-      vnode_key_hashes_v1 reply;
+      vnode_tombstone_list_v1 reply;
       for (auto& key : st.tombstones) {
         if (reply.keys.size() >= req.max)
           break;
@@ -256,6 +262,7 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
           return to_error(res);
         reply.keys.push_back(key);
         reply.hashes.push_back(detail::object_hash(stored));
+        reply.clocks.push_back(context_of(stored));
       }
       return reply;
     },
@@ -263,6 +270,7 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
       auto& st = self->state;
       if (req.partition != st.cfg.partition)
         return wrong_partition(st.cfg.partition, req.partition);
+      st.reaped_recently.expire(self->clock().now());
       vnode_reaped_v1 reply;
       auto n = std::min(req.keys.size(), req.hashes.size());
       for (size_t i = 0; i < n; ++i) {
@@ -280,8 +288,9 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
           return to_error(res);
         st.tree.update(key, hash, 0);
         st.tombstones.erase(key);
-        st.reaped_recently[key]
-          = {context_of(stored), self->clock().now() + st.cfg.reaped_memory};
+        st.reaped_recently.remember(key, context_of(stored),
+                                    self->clock().now()
+                                      + st.cfg.reaped_memory);
         ++st.reaped;
         ++reply.reaped;
       }
@@ -294,7 +303,7 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
       transfer_batch_ack_v1 ack;
       auto now = self->clock().now();
       for (auto& incoming : req.objects) {
-        forget_reaped(st, now, incoming);
+        st.reaped_recently.filter(incoming, now);
         if (incoming.siblings.empty())
           continue;
         object merged, before;
@@ -303,6 +312,7 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
             !res.ok())
           return to_error(res);
         track(st, before, merged);
+        note_merge(st, before, merged);
         ++ack.merged;
       }
       // The resume point moves only after the batch is stored: a restart

@@ -18,6 +18,7 @@
 #include "caf/actor_clock.hpp"
 
 #include "actors/detail/merkle_tree.hpp"
+#include "actors/detail/reaped_memory.hpp"
 #include "messages/vnode_protocol.hpp"
 #include "storage/object_store.hpp"
 
@@ -46,13 +47,19 @@ struct vnode_state {
   /// Keys whose object holds only tombstones: candidates for reaping.
   std::set<std::string> tombstones;
   uint64_t reaped = 0;
+  /// Clocks of recently reaped keys, for versions still in flight.
+  detail::reaped_memory reaped_recently;
   /// Next fresh epoch, and the first one not covered by the persisted
   /// lease (actors/detail/clock_epochs.hpp).
-  /// Clocks of recently reaped keys and when they may be forgotten.
-  std::map<std::string, std::pair<version_vector, caf::actor_clock::time_point>>
-    reaped_recently;
   uint32_t epoch_next = 1;
   uint32_t epoch_lease = 1;
+  /// Own ids of older epochs are never continued: those of an earlier run
+  /// of this vnode (actors/detail/clock_epochs.hpp).
+  uint32_t epoch_floor = 1;
+  /// Keys whose copy was rebuilt from nothing by a merge and shows an own
+  /// id this vnode may have written past: their next write takes a fresh
+  /// epoch.
+  std::set<std::string> rebuilt;
   uint64_t gets = 0;
   uint64_t merges = 0;
   uint64_t coordinated = 0;

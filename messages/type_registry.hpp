@@ -57,6 +57,8 @@ inline void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<vnode_segments_v1>("dkv::vnode_segments_v1");
   cfg.add_message_type<vnode_key_hashes_v1>("dkv::vnode_key_hashes_v1");
   cfg.add_message_type<vnode_tombstones_v1>("dkv::vnode_tombstones_v1");
+  cfg.add_message_type<vnode_tombstone_list_v1>(
+    "dkv::vnode_tombstone_list_v1");
   cfg.add_message_type<reap_query_v1>("dkv::reap_query_v1");
   cfg.add_message_type<reap_answer_v1>("dkv::reap_answer_v1");
   cfg.add_message_type<vnode_reap_v1>("dkv::vnode_reap_v1");

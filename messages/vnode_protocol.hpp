@@ -19,11 +19,15 @@
 //                                               key in some segments
 //
 // Tombstone reaping (actors/tombstone_reaper.hpp):
-//   vnode_tombstones_v1 -> vnode_key_hashes_v1  keys holding only tombstones
+//   vnode_tombstones_v1 -> vnode_tombstone_list_v1  keys holding only
+//                                               tombstones, with their clocks
 //   reap_query_v1       -> reap_answer_v1       this node's copies of some
 //                                               keys and its pending hints
 //   vnode_reap_v1       -> vnode_reaped_v1      removes each key whose object
-//                                               still has the given hash
+//                                               still has the given hash; the
+//                                               node remembers each clock,
+//                                               held or not
+//                                               (actors/detail/reaped_memory)
 //
 // Partition transfer (messages/transfer_protocol.hpp):
 //   transfer_batch_v1   -> transfer_batch_ack_v1  merges a batch, then
@@ -115,10 +119,17 @@ struct reap_answer_v1 {
   uint64_t hints_pending = 0;   // hints of the partition held here
 };
 
+struct vnode_tombstone_list_v1 {
+  std::vector<std::string> keys; // sorted
+  std::vector<uint64_t> hashes;
+  std::vector<version_vector> clocks; // context_of each tombstone
+};
+
 struct vnode_reap_v1 {
   uint32_t partition = 0;
   std::vector<std::string> keys;
   std::vector<uint64_t> hashes;
+  std::vector<version_vector> clocks;
 };
 
 struct vnode_reaped_v1 {
@@ -128,7 +139,8 @@ struct vnode_reaped_v1 {
 DKV_INSPECT(vnode_tombstones_v1, x.partition, x.max)
 DKV_INSPECT(reap_query_v1, x.partition, x.keys)
 DKV_INSPECT(reap_answer_v1, x.hashes, x.hints_pending)
-DKV_INSPECT(vnode_reap_v1, x.partition, x.keys, x.hashes)
+DKV_INSPECT(vnode_tombstone_list_v1, x.keys, x.hashes, x.clocks)
+DKV_INSPECT(vnode_reap_v1, x.partition, x.keys, x.hashes, x.clocks)
 DKV_INSPECT(vnode_reaped_v1, x.reaped)
 DKV_INSPECT(vnode_tree_v1, x.partition, x.level, x.ids)
 DKV_INSPECT(vnode_tree_reply_v1, x.segments, x.fanout, x.keys, x.hashes)
@@ -141,7 +153,7 @@ using vnode_actor = caf::typed_actor<
   caf::replies_to<vnode_coordinate_v1>::with<vnode_object_v1>,
   caf::replies_to<vnode_tree_v1>::with<vnode_tree_reply_v1>,
   caf::replies_to<vnode_segments_v1>::with<vnode_key_hashes_v1>,
-  caf::replies_to<vnode_tombstones_v1>::with<vnode_key_hashes_v1>,
+  caf::replies_to<vnode_tombstones_v1>::with<vnode_tombstone_list_v1>,
   caf::replies_to<vnode_reap_v1>::with<vnode_reaped_v1>,
   caf::replies_to<transfer_batch_v1>::with<transfer_batch_ack_v1>>;
 

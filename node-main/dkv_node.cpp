@@ -37,7 +37,7 @@ node_config::node_config() {
     .add(anti_entropy_, "anti-entropy",
          "Merkle-tree anti-entropy between replicas (default true)")
     .add(reap_tombstones_, "reap-tombstones",
-         "remove tombstones every replica holds (default false)")
+         "remove tombstones every replica holds (default true)")
     .add(aae_interval_, "aae-interval",
          "one anti-entropy exchange starts per interval (e.g. 1s)")
     .add(aae_concurrency_, "aae-concurrency",

@@ -14,6 +14,14 @@
 //   id = epoch_tag(incarnation) | epoch        (epoch 1, 2, ... per
 //                                                partition, persisted)
 //
+// "Shows it" is not enough once a copy has been gone: after a reap (or a
+// retired partition coming back) the copy is rebuilt by merges whose clocks
+// may carry an older counter of the id, from a client's stale context or a
+// late replica. So the vnode also takes a fresh epoch for a key whose copy
+// it rebuilt from nothing, and for every key after its own restart (the
+// last writes before a crash may not have reached the disk). A key gains
+// at most one clock entry per such event.
+//
 // Keys never move between partitions, so per-partition epochs cannot meet
 // on one key. Fresh epochs grow, so the highest own id in a copy is the one
 // written last. Ids written before epochs existed (the whole incarnation)
@@ -37,6 +45,11 @@ constexpr uint64_t epoch_tag(replica_id incarnation) {
 /// The clock id of `epoch` for the node of `incarnation`.
 constexpr replica_id epoch_id(replica_id incarnation, uint32_t epoch) {
   return epoch_tag(incarnation) | epoch;
+}
+
+/// The epoch number of an epoch id.
+constexpr uint32_t epoch_of(replica_id id) {
+  return static_cast<uint32_t>(id & ~epoch_tag_mask);
 }
 
 /// True if `id` is one of this node's epoch ids.

@@ -1,10 +1,9 @@
 // The whole cluster in one process under faults (sim_cluster.hpp), checked
 // by the history checker. CI runs a fixed set of seeds; DKV_SIM_SEEDS=N runs
 // N random seeds and DKV_SIM_SEED=S replays one (a failure prints its seed).
-// DKV_SIM_REAP=1 turns tombstone reaping on (off by default, as in dkv-node:
-// about one seed in eight still finds a reaped key coming back), and
-// DKV_SIM_LOG=info shows the nodes' logs. Long runs need CAF's watchdog
-// raised: dkv-test-simulation -r 3600 -s '^simulation\.cluster_faults$'.
+// DKV_SIM_NO_REAP=1 turns tombstone reaping off (on by default, as in
+// dkv-node), and DKV_SIM_LOG=info shows the nodes' logs. Long runs need
+// CAF's watchdog raised: dkv-test-simulation -r 3600 -s '^simulation\.cluster_faults$'.
 
 #include "caf/test/dsl.hpp"
 
