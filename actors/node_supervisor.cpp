@@ -31,6 +31,8 @@ void start_router(supervisor_ptr self) {
   auto& st = self->state;
   st.router = spawn_request_router(self->system(), st.cfg.router);
   self->monitor(st.router);
+  if (st.cfg.on_router)
+    st.cfg.on_router(st.router);
 }
 
 /// Publishes the new router on the node's port (asynchronously: blocking
@@ -79,6 +81,8 @@ caf::behavior node_supervisor(supervisor_ptr self, supervisor_config cfg) {
                        "window_ms={} reason=\"{}\"",
                        st.restarts.size(), st.cfg.restart_window.count(),
                        self->system().render(msg.reason));
+      if (st.cfg.on_router)
+        st.cfg.on_router(nullptr);
       self->quit(msg.reason);
       return;
     }

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 
 #include "caf/fwd.hpp"
@@ -27,6 +28,10 @@ struct supervisor_config {
   /// Port to re-publish a restarted router on (0: not published).
   uint16_t port = 0;
   size_t max_restarts = 10;
+  /// Told of every router it starts, and of nullptr when it gives up (for
+  /// an embedder that routes to the current router itself, as the
+  /// simulation does).
+  std::function<void(caf::actor)> on_router;
   std::chrono::milliseconds restart_window{10000};
 };
 

@@ -126,6 +126,7 @@ vnode_actor vnode_for(router_ptr self, uint32_t partition) {
   vcfg.store = st.cfg.store;
   vcfg.self = st.cfg.incarnation;
   vcfg.max_clock_entries = st.settings().max_clock_entries;
+  vcfg.wall_clock_ms = st.cfg.wall_clock_ms;
   vcfg.reaped_memory = st.settings().request_timeout * reaped_memory_timeouts;
   auto handle = self->system().spawn(vnode, std::move(vcfg));
   self->monitor(handle);

@@ -12,6 +12,7 @@
 // the gossiper. Losing either child stops the router, so the supervisor
 // restarts all three together.
 
+#include <functional>
 #include <memory>
 
 #include "caf/actor.hpp"
@@ -31,6 +32,9 @@ struct router_config {
   /// and its random seed.
   caf::actor connector;
   uint64_t seed = 0;
+  /// Wall clock in ms since the epoch for the vnodes' clock-entry
+  /// timestamps (default: the system clock; the simulation skews it).
+  std::function<uint64_t()> wall_clock_ms;
 };
 
 /// Spawns the router; the result speaks node_actor (plus internal ticks).

@@ -38,23 +38,21 @@ void track(vnode_state& st, const object& before, const object& after) {
     st.tombstones.erase(after.key);
 }
 
-/// Keys past this many rebuilt copies are forgotten at once by retiring
-/// every epoch so far: a bounded set, at the price of one fresh clock entry
-/// on the next write of each key.
-constexpr size_t max_rebuilt_keys = 65536;
+/// Past this many reaped keys not written here since, the vnode forgets
+/// them all at once by retiring every epoch so far: a bounded set, at the
+/// price of one fresh clock entry on the next write of each key.
+constexpr size_t max_reaped_keys = 65536;
 
-/// After a merge: a copy rebuilt from nothing that shows an own id may show
-/// an older counter of it than this vnode issued before the copy went.
-void note_merge(vnode_state& st, const object& before, const object& after) {
-  if (!before.siblings.empty() || after.siblings.empty()
-      || detail::own_writer(after, st.cfg.self) == 0)
-    return;
-  if (st.rebuilt.size() >= max_rebuilt_keys) {
+/// A reaped key's copy may come back through merges carrying an older
+/// counter of this vnode's id (a client's context from before the delete):
+/// its next write here takes a fresh epoch.
+void note_reaped(vnode_state& st, const std::string& key) {
+  if (st.reaped_keys.size() >= max_reaped_keys) {
     st.epoch_floor = st.epoch_next;
-    st.rebuilt.clear();
+    st.reaped_keys.clear();
     return;
   }
-  st.rebuilt.insert(after.key);
+  st.reaped_keys.insert(key);
 }
 
 std::string epoch_meta_key(uint32_t partition) {
@@ -171,7 +169,6 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
           !res.ok())
         return to_error(res);
       track(st, before, reply.stored);
-      note_merge(st, before, reply.stored);
       return reply;
     },
     [self](vnode_coordinate_v1& req) -> result {
@@ -187,11 +184,11 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
       if (auto res = st.cfg.store->get(req.partition, req.key, current);
           !res.ok())
         return to_error(res);
-      // Continue this node's id only while the local copy shows it, has
-      // not been rebuilt from nothing and was written in this run.
+      // Continue this node's id only while the local copy shows it, was
+      // not reaped since and was written in this run.
       wr.coordinator = detail::own_writer(current, st.cfg.self);
-      bool rebuilt = st.rebuilt.erase(req.key) > 0;
-      if (rebuilt || detail::epoch_of(wr.coordinator) < st.epoch_floor)
+      bool reaped = st.reaped_keys.count(req.key) > 0;
+      if (reaped || detail::epoch_of(wr.coordinator) < st.epoch_floor)
         wr.coordinator = 0;
       if (wr.coordinator == 0) {
         auto fresh = fresh_epoch(st);
@@ -209,6 +206,9 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
                                               reply.stored, opts, &before);
           !res.ok())
         return to_error(res);
+      // Only a stored write moves the key to its fresh epoch (a failed one,
+      // on a full disk say, must leave it marked).
+      st.reaped_keys.erase(req.key);
       track(st, before, reply.stored);
       return reply;
     },
@@ -288,6 +288,7 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
           return to_error(res);
         st.tree.update(key, hash, 0);
         st.tombstones.erase(key);
+        note_reaped(st, key);
         st.reaped_recently.remember(key, context_of(stored),
                                     self->clock().now()
                                       + st.cfg.reaped_memory);
@@ -312,7 +313,6 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
             !res.ok())
           return to_error(res);
         track(st, before, merged);
-        note_merge(st, before, merged);
         ++ack.merged;
       }
       // The resume point moves only after the batch is stored: a restart

@@ -14,13 +14,13 @@
 //   id = epoch_tag(incarnation) | epoch        (epoch 1, 2, ... per
 //                                                partition, persisted)
 //
-// "Shows it" is not enough once a copy has been gone: after a reap (or a
-// retired partition coming back) the copy is rebuilt by merges whose clocks
-// may carry an older counter of the id, from a client's stale context or a
-// late replica. So the vnode also takes a fresh epoch for a key whose copy
-// it rebuilt from nothing, and for every key after its own restart (the
-// last writes before a crash may not have reached the disk). A key gains
-// at most one clock entry per such event.
+// "Shows it" is not enough once a copy has been gone: after a reap the copy
+// is rebuilt by merges whose clocks may carry an older counter of the id,
+// from a client's context older than the delete. So the vnode also takes a
+// fresh epoch for a key it reaped (until it writes it again), and for
+// every key after its own restart (the last writes before a crash may not
+// have reached the disk; a retired partition coming back is a new vnode
+// too). A key gains at most one clock entry per such event.
 //
 // Keys never move between partitions, so per-partition epochs cannot meet
 // on one key. Fresh epochs grow, so the highest own id in a copy is the one

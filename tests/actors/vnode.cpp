@@ -183,8 +183,15 @@ CAF_TEST(a copy rebuilt after a reap never continues a stale counter) {
   auto late = ask(vnode_merge_v1{5, *first, false});
   CAF_REQUIRE(late);
   CAF_CHECK(late->siblings.empty());
-  // Another node writes for a client whose context predates the delete:
-  // the rebuilt copy shows this vnode's id at counter 1 only.
+  // A new write without context rebuilds the copy (no id of this vnode),
+  // then another node writes for a client whose context predates the
+  // delete: the copy shows this vnode's id at counter 1 only.
+  write_request fresh;
+  fresh.value = "new";
+  fresh.coordinator = 0xCC;
+  fresh.now_ms = 1;
+  CAF_REQUIRE(
+    ask(vnode_merge_v1{5, apply_write(object{"k", {}}, fresh), false}));
   write_request other;
   other.context = context_of(*first);
   other.value = "theirs";

@@ -35,7 +35,10 @@ void expect_clean(uint64_t seed, const sim_report& report) {
             << report.faults.restarts << " restarts, " << report.faults.wipes
             << " wipes, " << report.faults.partitions << " partitions, "
             << report.faults.dropped << " dropped, " << report.faults.duplicated
-            << " duplicated, " << report.faults.leaves << " leaves, "
+            << " duplicated, " << report.faults.delayed << " delayed, "
+            << report.faults.pauses << " pauses, " << report.faults.skews
+            << " skews, " << report.faults.disk_faults << " full disks, "
+            << report.faults.leaves << " leaves, "
             << report.faults.joins << " joins, " << report.faults.commits
             << " commits");
   if (!report.violations.empty()) {
