@@ -90,8 +90,11 @@ struct gossiper_state {
   std::minstd_rand rng{std::random_device{}()};
   /// Membership changes staged on this node, applied by "commit".
   std::vector<staged_change> staged;
+  /// Fault injection (isolate_request_v1): cut off from every peer until.
+  clock_type::time_point isolated_until{};
 
   const node_settings& settings() const { return cfg.settings; }
+  bool isolated() const { return clock_type::now() < isolated_until; }
 
   member_record& me() {
     auto i = std::find_if(state.members.begin(), state.members.end(),
@@ -219,7 +222,7 @@ void publish_view(gossiper_ptr self) {
   cluster_view view;
   view.ring = st.state.ring;
   for (auto& [addr, peer] : st.peers)
-    if (peer.handle && !peer.name.empty() && !peer.suspected)
+    if (peer.handle && !peer.name.empty() && !peer.suspected && !st.isolated())
       view.usable.emplace(peer.name, peer.handle);
   if (view.ring.version == 0)
     view.forming = forming_reason(self);
@@ -348,8 +351,17 @@ void absorb(gossiper_ptr self, const gossip_state& theirs) {
   publish_view(self);
 }
 
+/// What a cut-off node answers its peers (fault injection).
+caf::error cut_off(gossiper_ptr self) {
+  return make_error(dkv_errc::unavailable,
+                    self->state.settings().name
+                      + " is cut off from its peers (fault injection)");
+}
+
 caf::result<gossip_v1> on_gossip(gossiper_ptr self, gossip_v1& msg) {
   auto& st = self->state;
+  if (st.isolated())
+    return cut_off(self);
   if (auto why = check_foreign(st.state, msg.state); !why.empty()) {
     st.log->error("gossip.rejected cluster={} partitions={} reason=\"{}\"",
                   msg.state.cluster, msg.state.partitions, why);
@@ -394,6 +406,8 @@ std::vector<std::string> usable_peers(gossiper_ptr self) {
 /// one random usable peer. Until the ring exists, every seed is asked.
 void gossip_round(gossiper_ptr self) {
   auto& st = self->state;
+  if (st.isolated())
+    return;
   ++st.me().heartbeat;
   std::vector<std::string> targets;
   auto usable = usable_peers(self);
@@ -530,6 +544,10 @@ void on_down(gossiper_ptr self, const caf::down_msg& msg) {
 void heartbeat(gossiper_ptr self) {
   auto& st = self->state;
   auto now = clock_type::now();
+  if (st.isolated()) {
+    publish_view(self); // no usable peer
+    return;
+  }
   for (auto& [addr, peer] : st.peers) {
     if (!peer.handle || peer.name.empty())
       continue;
@@ -952,8 +970,9 @@ caf::behavior gossiper(gossiper_ptr self, gossiper_config cfg) {
   self->send(self, gossip_tick_atom::value);
   return {
     [self](connect_tick_atom) {
-      for (auto& [addr, peer] : self->state.peers)
-        connect(self, addr);
+      if (!self->state.isolated())
+        for (auto& [addr, peer] : self->state.peers)
+          connect(self, addr);
       heartbeat(self);
       self->delayed_send(self, self->state.settings().connect_retry,
                          connect_tick_atom::value);
@@ -969,8 +988,17 @@ caf::behavior gossiper(gossiper_ptr self, gossiper_config cfg) {
     [self](partition_moved_atom, uint32_t partition, uint64_t version) {
       on_partition_moved(self, partition, version);
     },
+    [self](isolate_request_v1& req) {
+      auto& st = self->state;
+      st.isolated_until
+        = clock_type::now() + std::chrono::milliseconds(req.millis);
+      st.log->warn("fault.isolated ms={}", req.millis);
+      publish_view(self);
+    },
     [self](node_info_request_v1& req) -> caf::result<node_info_v1> {
       auto& st = self->state;
+      if (st.isolated())
+        return cut_off(self);
       if (req.cluster != st.settings().cluster
           || req.partitions != st.settings().partitions) {
         st.log->error("peer.rejected name={} address={} cluster={} "

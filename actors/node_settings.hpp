@@ -51,10 +51,11 @@ struct node_settings {
   bool anti_entropy = true;
   std::chrono::milliseconds aae_interval{1000};
   uint32_t aae_concurrency = 1;
-  /// Tombstone reaping (actors/tombstone_reaper.hpp). Off by default: the
-  /// simulation (DKV_SIM_REAP=1) still finds a reaped key brought back by an
-  /// older version that was in flight during the reap round.
+  /// Tombstone reaping (actors/tombstone_reaper.hpp).
   bool reap_tombstones = true;
+  /// Accept fault-injection requests (isolate_request_v1) from clients: for
+  /// chaos tests only, never on a production cluster.
+  bool fault_injection = false;
   /// Partition transfers (actors/transfer_manager.hpp) this node streams at
   /// once, and the bytes per second all of them together may send (0: no
   /// limit), so a join or leave cannot starve foreground requests.

@@ -47,6 +47,9 @@ struct router_state {
   /// are refused until then, so a coordinator with an older ring cannot
   /// write a copy that is about to be dropped (or read an empty one).
   std::map<uint32_t, caf::actor_clock::time_point> retired_until;
+  /// Fault injection (isolate_request_v1): peers' requests are refused
+  /// until then, as if the network were cut.
+  caf::actor_clock::time_point isolated_until{};
   /// Partitions whose vnode is stopping so their database can be dropped.
   std::map<uint32_t, caf::typed_response_promise<bool>> pending_drops;
   std::map<std::string, uint64_t> counters;
@@ -76,6 +79,17 @@ struct router_state {
 };
 
 using router_ptr = caf::stateful_actor<router_state>*;
+
+/// True while fault injection cuts this node off from its peers.
+bool isolated(router_ptr self) {
+  return self->clock().now() < self->state.isolated_until;
+}
+
+caf::error cut_off(router_ptr self) {
+  return make_error(dkv_errc::unavailable,
+                    self->state.settings().name
+                      + " is cut off from its peers (fault injection)");
+}
 
 // -- coordinator results ------------------------------------------------------
 
@@ -425,6 +439,8 @@ void remember_reaped(router_ptr self, const vnode_reap_v1& req) {
 caf::error check_gainer(router_ptr self, uint32_t partition,
                         uint64_t version) {
   auto& st = self->state;
+  if (isolated(self))
+    return cut_off(self);
   auto& ring = st.view.ring;
   if (partition >= st.settings().partitions)
     return bad_partition(partition);
@@ -488,6 +504,8 @@ caf::result<transfer_confirm_v1> on_transfer_done(router_ptr self,
 /// the local copy a substitute's handoff queue writes with a hint.
 caf::error refused(router_ptr self, uint32_t partition) {
   auto& st = self->state;
+  if (isolated(self))
+    return cut_off(self);
   auto i = st.retired_until.find(partition);
   if (i == st.retired_until.end())
     return caf::none;
@@ -700,6 +718,17 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
     [self](transfers_request_v1& req) {
       return self->delegate(self->state.transfers, std::move(req));
     },
+    [self](isolate_request_v1& req) -> caf::result<isolate_reply_v1> {
+      auto& st = self->state;
+      if (!st.settings().fault_injection)
+        return make_error(dkv_errc::invalid_argument,
+                          "fault injection is off on " + st.settings().name
+                            + " (dkv.fault-injection)");
+      st.isolated_until
+        = self->clock().now() + std::chrono::milliseconds(req.millis);
+      self->send(st.gossip, req); // stops gossip and heartbeats too
+      return isolate_reply_v1{req.millis};
+    },
     [self](transfer_offer_v1& req) { return on_offer(self, req); },
     [self](transfer_batch_v1& req) -> caf::result<transfer_batch_ack_v1> {
       if (auto err = check_gainer(self, req.partition, req.ring_version))
@@ -790,6 +819,8 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
     [self](vnode_hint_v1& req) -> caf::result<vnode_object_v1> {
       if (req.partition >= self->state.settings().partitions)
         return bad_partition(req.partition);
+      if (isolated(self))
+        return cut_off(self);
       self->state.count("hints.received");
       self->state.reaped_recently.filter(req.incoming, self->clock().now());
       if (req.incoming.siblings.empty()) // nothing newer than a reap
@@ -825,6 +856,8 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
       return self->delegate(vnode_for(self, req.partition), std::move(req));
     },
     [self](reap_query_v1& req) -> caf::result<reap_answer_v1> {
+      if (isolated(self))
+        return cut_off(self);
       return answer_reap_query(self, req);
     },
     [self](vnode_tombstones_v1& req) -> caf::result<vnode_tombstone_list_v1> {
@@ -835,6 +868,8 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
     [self](vnode_reap_v1& req) -> caf::result<vnode_reaped_v1> {
       if (req.partition >= self->state.settings().partitions)
         return bad_partition(req.partition);
+      if (isolated(self))
+        return cut_off(self);
       remember_reaped(self, req);
       if (!holds_partition(self, req.partition))
         return vnode_reaped_v1{};

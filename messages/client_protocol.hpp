@@ -232,6 +232,20 @@ struct transfers_reply_v1 {
   std::vector<transfer_status> transfers;
 };
 
+/// Fault injection for chaos tests (refused unless the node runs with
+/// dkv.fault-injection): cut this node off from every peer for `millis`
+/// (0: reconnect now), as a network partition would. Clients still reach
+/// it. The reply repeats the duration.
+struct isolate_request_v1 {
+  uint32_t millis = 0;
+};
+
+struct isolate_reply_v1 {
+  uint32_t millis = 0;
+};
+
+DKV_INSPECT(isolate_request_v1, x.millis)
+DKV_INSPECT(isolate_reply_v1, x.millis)
 DKV_INSPECT(cluster_change_v1, x.op, x.target, x.force)
 DKV_INSPECT(staged_change, x.op, x.node, x.address, x.force)
 DKV_INSPECT(member_share, x.node, x.now, x.next)
@@ -253,6 +267,7 @@ using client_actor = caf::typed_actor<
   caf::replies_to<status_request_v1>::with<status_reply_v1>,
   caf::replies_to<aae_request_v1>::with<aae_reply_v1>,
   caf::replies_to<cluster_change_v1>::with<cluster_plan_v1>,
-  caf::replies_to<transfers_request_v1>::with<transfers_reply_v1>>;
+  caf::replies_to<transfers_request_v1>::with<transfers_reply_v1>,
+  caf::replies_to<isolate_request_v1>::with<isolate_reply_v1>>;
 
 } // namespace dkv

@@ -45,6 +45,8 @@ inline void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<member_share>("dkv::member_share");
   cfg.add_message_type<cluster_plan_v1>("dkv::cluster_plan_v1");
   cfg.add_message_type<transfers_request_v1>("dkv::transfers_request_v1");
+  cfg.add_message_type<isolate_request_v1>("dkv::isolate_request_v1");
+  cfg.add_message_type<isolate_reply_v1>("dkv::isolate_reply_v1");
   cfg.add_message_type<transfer_status>("dkv::transfer_status");
   cfg.add_message_type<transfers_reply_v1>("dkv::transfers_reply_v1");
   // vnode protocol

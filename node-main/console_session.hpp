@@ -47,6 +47,10 @@ constexpr const char* help_text
     "  clear                                    drop the staged changes\n"
     "  transfers                                partition transfers of this "
     "node\n"
+    "  isolate MILLIS                           cut the node off from its "
+    "peers\n"
+    "                                           (chaos tests: needs "
+    "dkv.fault-injection)\n"
     "  help                                     this text\n"
     "  quit                                     leave\n"
     "arguments may be quoted: put \"a key\" 'a value' (\\ escapes a "
@@ -249,6 +253,7 @@ private:
       {"commit", {&session::do_commit, 0, {}}},
       {"clear", {&session::do_clear, 0, {}}},
       {"transfers", {&session::do_transfers, 0, {}}},
+      {"isolate", {&session::do_isolate, 1, {}}},
     };
     auto i = table.find(cmd.op);
     if (i == table.end()) {
@@ -482,6 +487,28 @@ private:
       std::cout << "  " << s.node << "\t" << s.now << " -> " << s.next
                 << " partitions\n";
     std::cout << std::flush;
+  }
+
+  void do_isolate(const command& cmd) {
+    char* end = nullptr;
+    auto& text = cmd.args[0];
+    auto millis = std::strtoul(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || millis > 86'400'000) {
+      fail("isolate", "invalid_argument",
+           "isolate takes milliseconds, 0 to 86400000 (got '" + text + "')");
+      return;
+    }
+    isolate_request_v1 req{static_cast<uint32_t>(millis)};
+    ask("isolate", req, [&](isolate_reply_v1& reply) {
+      if (cfg_.json)
+        print(json_object{}
+                .boolean("ok", true)
+                .str("op", "isolate")
+                .num("millis", static_cast<int64_t>(reply.millis)));
+      else
+        std::cout << "cut off from its peers for " << reply.millis << " ms"
+                  << std::endl;
+    });
   }
 
   void do_transfers(const command&) {

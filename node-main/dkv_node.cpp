@@ -38,6 +38,8 @@ node_config::node_config() {
          "Merkle-tree anti-entropy between replicas (default true)")
     .add(reap_tombstones_, "reap-tombstones",
          "remove tombstones every replica holds (default true)")
+    .add(fault_injection_, "fault-injection",
+         "accept fault-injection requests (chaos tests only; default false)")
     .add(aae_interval_, "aae-interval",
          "one anti-entropy exchange starts per interval (e.g. 1s)")
     .add(aae_concurrency_, "aae-concurrency",
@@ -111,6 +113,7 @@ std::string node_config::to_settings(node_settings& out) const {
     = std::chrono::duration_cast<std::chrono::milliseconds>(gossip_interval_);
   out.anti_entropy = anti_entropy_;
   out.reap_tombstones = reap_tombstones_;
+  out.fault_injection = fault_injection_;
   out.aae_interval
     = std::chrono::duration_cast<std::chrono::milliseconds>(aae_interval_);
   if (!in_range(aae_concurrency_, 1, 64))

@@ -33,6 +33,10 @@ CAF_TEST(quorum reads and writes survive a killed and restarted node) {
   CAF_CHECK(!json_string_field(put, "context").empty());
   CAF_CHECK(has(cluster.console(2, "get k1"), "\"values\":[\"v1\"]"));
   CAF_CHECK(has(cluster.console(3, "get missing"), "\"values\":[]"));
+  // Fault injection is off unless a node is started with it.
+  auto isolate = cluster.console(2, "isolate 1000");
+  CAF_CHECK(has(isolate, "\"ok\":false"));
+  CAF_CHECK(has(isolate, "fault injection is off"));
   // Every node names the same three primaries for a key.
   auto pref = cluster.console(1, "preflist k1");
   CAF_CHECK(has(pref, "node1") && has(pref, "node2") && has(pref, "node3"));
