@@ -45,6 +45,9 @@ struct entropy_state {
   uint64_t failures = 0;
   uint32_t reap_cursor = 0;
   bool reaping = false;
+  /// No reaping before then: a node that just started (or came back with
+  /// an empty disk) may not know every node of the directory yet.
+  clock_type::time_point reap_not_before{};
   uint64_t reap_rounds = 0;
   uint64_t tombstones_reaped = 0;
 
@@ -121,18 +124,28 @@ void start_reap(entropy_ptr self) {
   auto q = st.settings().partitions;
   // While partitions move, a copy may be in flight between owners: the
   // "every replica holds the tombstone" check would not see it.
-  if (st.reaping || st.view.ring.version == 0 || in_transition(st.view.ring))
+  if (st.reaping || st.view.ring.version == 0 || in_transition(st.view.ring)
+      || self->clock().now() < st.reap_not_before)
     return;
   reaper_config cfg;
   cfg.self_name = st.settings().name;
   cfg.nodes.emplace(st.settings().name,
                     caf::actor_cast<node_actor>(st.cfg.router));
-  for (auto& name : st.view.known) {
+  // Every node of the directory and of the ring must answer: any of them
+  // may hold a copy or a hint.
+  std::set<std::string> everyone(st.view.known.begin(), st.view.known.end());
+  everyone.insert(st.view.ring.members.begin(), st.view.ring.members.end());
+  everyone.erase(st.settings().name);
+  for (auto& name : everyone) {
     auto i = st.view.usable.find(name);
     if (i == st.view.usable.end())
-      return; // it may hold a copy or a hint: no reaping anywhere now
+      return; // no reaping anywhere now
     cfg.nodes.emplace(name, i->second);
   }
+  // A node that left but still runs may hold copies it is retiring, and
+  // older versions may still reach it: it is asked and told as well.
+  for (auto& [name, handle] : st.view.usable)
+    cfg.nodes.emplace(name, handle);
   for (uint32_t tried = 0; tried < q; ++tried) {
     auto partition = st.reap_cursor;
     st.reap_cursor = (st.reap_cursor + 1) % q;
@@ -162,7 +175,7 @@ void on_done(entropy_ptr self, uint32_t partition, const std::string& peer,
   --st.running;
   auto& prog = st.progress[partition];
   prog.exchanged = true;
-  prog.last = clock_type::now();
+  prog.last = self->clock().now();
   ++prog.exchanges;
   ++st.exchanges;
   prog.last_error = error;
@@ -190,7 +203,7 @@ aae_reply_v1 describe(entropy_ptr self) {
   reply.exchanges = st.exchanges;
   reply.keys_repaired = st.keys_repaired;
   reply.bytes = st.bytes;
-  auto now = clock_type::now();
+  auto now = self->clock().now();
   for (uint32_t p = 0; p < st.settings().partitions; ++p) {
     if (st.view.ring.version == 0 || peer_replicas(self, p).empty())
       continue;
@@ -218,6 +231,8 @@ aae_reply_v1 describe(entropy_ptr self) {
 caf::behavior entropy_manager(entropy_ptr self, entropy_config cfg) {
   self->state.cfg = std::move(cfg);
   self->state.log = logger("aae");
+  self->state.reap_not_before = self->clock().now()
+                                + self->state.settings().gossip_interval * 10;
   if (self->state.settings().anti_entropy)
     self->send(self, aae_tick_atom::value);
   return {

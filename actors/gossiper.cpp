@@ -94,7 +94,9 @@ struct gossiper_state {
   clock_type::time_point isolated_until{};
 
   const node_settings& settings() const { return cfg.settings; }
-  bool isolated() const { return clock_type::now() < isolated_until; }
+  bool isolated(clock_type::time_point now) const {
+    return now < isolated_until;
+  }
 
   member_record& me() {
     auto i = std::find_if(state.members.begin(), state.members.end(),
@@ -222,7 +224,7 @@ void publish_view(gossiper_ptr self) {
   cluster_view view;
   view.ring = st.state.ring;
   for (auto& [addr, peer] : st.peers)
-    if (peer.handle && !peer.name.empty() && !peer.suspected && !st.isolated())
+    if (peer.handle && !peer.name.empty() && !peer.suspected && !st.isolated(self->clock().now()))
       view.usable.emplace(peer.name, peer.handle);
   if (view.ring.version == 0)
     view.forming = forming_reason(self);
@@ -319,7 +321,7 @@ void absorb(gossiper_ptr self, const gossip_state& theirs) {
     old_addresses.emplace(m.name, m.address);
   auto result = merge(st.state, theirs);
   bool directory_changed = false;
-  auto now = clock_type::now();
+  auto now = self->clock().now();
   for (auto& name : result.advanced) {
     auto record = *find_member(st.state, name);
     if (name == st.settings().name) {
@@ -360,7 +362,7 @@ caf::error cut_off(gossiper_ptr self) {
 
 caf::result<gossip_v1> on_gossip(gossiper_ptr self, gossip_v1& msg) {
   auto& st = self->state;
-  if (st.isolated())
+  if (st.isolated(self->clock().now()))
     return cut_off(self);
   if (auto why = check_foreign(st.state, msg.state); !why.empty()) {
     st.log->error("gossip.rejected cluster={} partitions={} reason=\"{}\"",
@@ -406,7 +408,7 @@ std::vector<std::string> usable_peers(gossiper_ptr self) {
 /// one random usable peer. Until the ring exists, every seed is asked.
 void gossip_round(gossiper_ptr self) {
   auto& st = self->state;
-  if (st.isolated())
+  if (st.isolated(self->clock().now()))
     return;
   ++st.me().heartbeat;
   std::vector<std::string> targets;
@@ -468,7 +470,7 @@ void handshake(gossiper_ptr self, const std::string& addr) {
         peer.name = info.name;
         peer.unreachable = false;
         peer.detector = st.direct_detector();
-        peer.detector.heartbeat(clock_type::now());
+        peer.detector.heartbeat(self->clock().now());
         peer.suspected = false;
         peer_up(self, peer, addr);
         publish_view(self);
@@ -543,8 +545,8 @@ void on_down(gossiper_ptr self, const caf::down_msg& msg) {
 /// re-evaluates suspicion from this node's own evidence (paper §4.8.3).
 void heartbeat(gossiper_ptr self) {
   auto& st = self->state;
-  auto now = clock_type::now();
-  if (st.isolated()) {
+  auto now = self->clock().now();
+  if (st.isolated(self->clock().now())) {
     publish_view(self); // no usable peer
     return;
   }
@@ -575,7 +577,7 @@ void heartbeat(gossiper_ptr self) {
           if (i == self->state.peers.end() || i->second.handle != target)
             return; // an answer over an old connection
           i->second.heartbeat_in_flight = false;
-          i->second.detector.heartbeat(clock_type::now());
+          i->second.detector.heartbeat(self->clock().now());
         },
         [self, addr = addr, target](caf::error&) {
           auto i = self->state.peers.find(addr);
@@ -598,7 +600,7 @@ int64_t age_ms(clock_type::time_point now, clock_type::time_point then) {
 /// that is alive is "joining" (it owns nothing until join, issue 7).
 members_reply_v1 describe_members(gossiper_ptr self) {
   auto& st = self->state;
-  auto now = clock_type::now();
+  auto now = self->clock().now();
   auto& ring = st.state.ring;
   std::map<std::string, uint32_t> owned;
   for (auto& share : detail::shares(ring))
@@ -676,7 +678,7 @@ bool alive(gossiper_ptr self, const std::string& name) {
       return peer.handle && !peer.suspected;
   auto i = st.rumours.find(name);
   return i != st.rumours.end()
-         && i->second.detector.phi(clock_type::now())
+         && i->second.detector.phi(self->clock().now())
               <= st.settings().phi_threshold;
 }
 
@@ -970,7 +972,7 @@ caf::behavior gossiper(gossiper_ptr self, gossiper_config cfg) {
   self->send(self, gossip_tick_atom::value);
   return {
     [self](connect_tick_atom) {
-      if (!self->state.isolated())
+      if (!self->state.isolated(self->clock().now()))
         for (auto& [addr, peer] : self->state.peers)
           connect(self, addr);
       heartbeat(self);
@@ -991,13 +993,13 @@ caf::behavior gossiper(gossiper_ptr self, gossiper_config cfg) {
     [self](isolate_request_v1& req) {
       auto& st = self->state;
       st.isolated_until
-        = clock_type::now() + std::chrono::milliseconds(req.millis);
+        = self->clock().now() + std::chrono::milliseconds(req.millis);
       st.log->warn("fault.isolated ms={}", req.millis);
       publish_view(self);
     },
     [self](node_info_request_v1& req) -> caf::result<node_info_v1> {
       auto& st = self->state;
-      if (st.isolated())
+      if (st.isolated(self->clock().now()))
         return cut_off(self);
       if (req.cluster != st.settings().cluster
           || req.partitions != st.settings().partitions) {

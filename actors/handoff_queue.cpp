@@ -46,7 +46,7 @@ void batch_done(handoff_ptr self, const std::string& owner, size_t ok,
     o.backoff = std::min(st.cfg.max_backoff,
                          o.backoff.count() == 0 ? st.cfg.interval
                                                 : o.backoff * 2);
-    o.not_before = std::chrono::steady_clock::now() + o.backoff;
+    o.not_before = self->clock().now() + o.backoff;
     st.log->warn("handoff.retry target={} failed={} backoff_ms={}", owner,
                  failed, o.backoff.count());
     return;
@@ -60,7 +60,7 @@ void deliver_batch(handoff_ptr self, const std::string& owner) {
   auto& st = self->state;
   auto& o = st.owners[owner];
   if (!o.handle || o.in_flight
-      || std::chrono::steady_clock::now() < o.not_before)
+      || self->clock().now() < o.not_before)
     return;
   std::vector<storage::hint> batch;
   if (auto res = st.cfg.hints->pending(owner, st.cfg.batch, batch);

@@ -72,7 +72,7 @@ caf::behavior node_supervisor(supervisor_ptr self, supervisor_config cfg) {
       self->quit(msg.reason);
       return;
     }
-    auto now = std::chrono::steady_clock::now();
+    auto now = self->clock().now();
     while (!st.restarts.empty()
            && now - st.restarts.front() > st.cfg.restart_window)
       st.restarts.pop_front();

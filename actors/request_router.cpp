@@ -53,9 +53,10 @@ struct router_state {
   /// Partitions whose vnode is stopping so their database can be dropped.
   std::map<uint32_t, caf::typed_response_promise<bool>> pending_drops;
   std::map<std::string, uint64_t> counters;
-  /// Clocks of recently reaped keys of every partition, held here or not
-  /// (the vnodes keep their own for what reaches them directly).
-  detail::reaped_memory reaped_recently;
+  /// Clocks of recently reaped keys by partition, held here or not. A
+  /// vnode gets a copy of its partition's when it starts and is told of
+  /// every later reap, so what reaches it directly is filtered as well.
+  std::map<uint32_t, detail::reaped_memory> reaped_recently;
   /// Answers of coordinators still to be delivered, by id (finish_here).
   std::map<uint64_t, std::function<void(caf::expected<object>)>> pending;
   uint64_t next_pending = 0;
@@ -129,6 +130,14 @@ void coordinator_done(router_ptr self, uint64_t id,
 
 // -- placement ----------------------------------------------------------------
 
+/// Drops what a recent reap of the partition covered from `incoming`.
+void forget_reaped(router_ptr self, uint32_t partition, object& incoming,
+                   caf::actor_clock::time_point now) {
+  auto& memory = self->state.reaped_recently;
+  if (auto i = memory.find(partition); i != memory.end())
+    i->second.filter(incoming, now);
+}
+
 vnode_actor vnode_for(router_ptr self, uint32_t partition) {
   auto& st = self->state;
   if (auto i = st.vnodes.find(partition); i != st.vnodes.end())
@@ -142,6 +151,9 @@ vnode_actor vnode_for(router_ptr self, uint32_t partition) {
   vcfg.max_clock_entries = st.settings().max_clock_entries;
   vcfg.wall_clock_ms = st.cfg.wall_clock_ms;
   vcfg.reaped_memory = st.settings().request_timeout * reaped_memory_timeouts;
+  if (auto i = st.reaped_recently.find(partition);
+      i != st.reaped_recently.end())
+    vcfg.reaped = i->second;
   auto handle = self->system().spawn(vnode, std::move(vcfg));
   self->monitor(handle);
   st.vnodes.emplace(partition, handle);
@@ -422,15 +434,62 @@ caf::result<reap_answer_v1> answer_reap_query(router_ptr self,
   return answer;
 }
 
+std::string reaped_meta_key(uint32_t partition) {
+  return "reaped.v1." + std::to_string(partition);
+}
+
+/// Writes the partition's reaped memory to disk: a restart must not forget
+/// a reap while an older version may still arrive. A failure (a full disk)
+/// only shortens the memory to this run, so it is logged, not fatal.
+void persist_reaped(router_ptr self, uint32_t partition,
+                    caf::actor_clock::time_point now) {
+  auto& st = self->state;
+  auto record = detail::to_record(st.reaped_recently[partition], now);
+  std::vector<char> buf;
+  caf::binary_serializer sink{self->system(), buf};
+  if (auto err = sink(record)) {
+    st.log->error("reap.persist_failed partition={} error=\"{}\"", partition,
+                  self->system().render(err));
+    return;
+  }
+  auto res = st.cfg.store->engine().put_meta(
+    reaped_meta_key(partition), std::string{buf.begin(), buf.end()});
+  if (!res.ok())
+    st.log->error("reap.persist_failed partition={} error=\"{}\"", partition,
+                  res.message);
+}
+
+/// What earlier runs remembered of recent reaps.
+void load_reaped(router_ptr self) {
+  auto& st = self->state;
+  auto now = self->clock().now();
+  for (uint32_t p = 0; p < st.settings().partitions; ++p) {
+    std::string text;
+    if (!st.cfg.store->engine().get_meta(reaped_meta_key(p), text).ok())
+      continue;
+    std::vector<char> buf{text.begin(), text.end()};
+    caf::binary_deserializer source{self->system(), buf};
+    detail::reaped_record record;
+    if (auto err = source(record)) {
+      st.log->error("reap.load_failed partition={} error=\"{}\"", p,
+                    self->system().render(err));
+      continue;
+    }
+    detail::restore(st.reaped_recently[p], record, now);
+  }
+}
+
 /// Every node the reaper asked remembers the reaped clocks, holding a copy
 /// or not: a version older than the reap may still be on its way here.
 void remember_reaped(router_ptr self, const vnode_reap_v1& req) {
   auto& st = self->state;
   auto now = self->clock().now();
-  st.reaped_recently.expire(now);
+  auto& memory = st.reaped_recently[req.partition];
+  memory.expire(now);
   auto until = now + st.settings().request_timeout * reaped_memory_timeouts;
   for (size_t i = 0; i < req.keys.size() && i < req.clocks.size(); ++i)
-    st.reaped_recently.remember(req.keys[i], req.clocks[i], until);
+    memory.remember(req.keys[i], req.clocks[i], until);
+  persist_reaped(self, req.partition, now);
 }
 
 // -- partition transfer, target side -----------------------------------------
@@ -617,6 +676,7 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.log = logger("router");
+  load_reaped(self);
   handoff_config hcfg;
   hcfg.store = st.cfg.store;
   st.hints = std::make_shared<storage::hint_store>(st.cfg.store->engine());
@@ -735,7 +795,7 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
         return err;
       auto now = self->clock().now();
       for (auto& x : req.objects)
-        self->state.reaped_recently.filter(x, now);
+        forget_reaped(self, req.partition, x, now);
       self->state.count("transfers.batches_received");
       return self->delegate(vnode_for(self, req.partition), std::move(req));
     },
@@ -822,7 +882,7 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
       if (isolated(self))
         return cut_off(self);
       self->state.count("hints.received");
-      self->state.reaped_recently.filter(req.incoming, self->clock().now());
+      forget_reaped(self, req.partition, req.incoming, self->clock().now());
       if (req.incoming.siblings.empty()) // nothing newer than a reap
         return vnode_object_v1{object{req.incoming.key, {}}};
       auto rp = self->make_response_promise<vnode_object_v1>();
@@ -845,7 +905,7 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
         return bad_partition(req.partition);
       if (auto err = refused(self, req.partition))
         return err;
-      self->state.reaped_recently.filter(req.incoming, self->clock().now());
+      forget_reaped(self, req.partition, req.incoming, self->clock().now());
       return self->delegate(vnode_for(self, req.partition), std::move(req));
     },
     [self](vnode_coordinate_v1& req) -> caf::result<vnode_object_v1> {

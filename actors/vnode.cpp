@@ -117,6 +117,7 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
     cfg.wall_clock_ms = system_clock_ms;
   self->state.cfg = std::move(cfg);
   auto& st = self->state;
+  st.reaped_recently = st.cfg.reaped;
   // On failure the actor ends at once with the reason; the behavior below
   // never runs.
   if (auto opened = st.cfg.store->engine().open_partition(st.cfg.partition);
@@ -270,11 +271,17 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
       auto& st = self->state;
       if (req.partition != st.cfg.partition)
         return wrong_partition(st.cfg.partition, req.partition);
-      st.reaped_recently.expire(self->clock().now());
+      auto now = self->clock().now();
+      st.reaped_recently.expire(now);
       vnode_reaped_v1 reply;
       auto n = std::min(req.keys.size(), req.hashes.size());
       for (size_t i = 0; i < n; ++i) {
         auto& key = req.keys[i];
+        // Remembered whatever this copy holds: a version older than the
+        // reap may still reach this vnode directly (a retiring exchange).
+        if (i < req.clocks.size())
+          st.reaped_recently.remember(key, req.clocks[i],
+                                      now + st.cfg.reaped_memory);
         object stored;
         if (auto res = st.cfg.store->get(req.partition, key, stored); !res.ok())
           return to_error(res);
@@ -289,9 +296,6 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
         st.tree.update(key, hash, 0);
         st.tombstones.erase(key);
         note_reaped(st, key);
-        st.reaped_recently.remember(key, context_of(stored),
-                                    self->clock().now()
-                                      + st.cfg.reaped_memory);
         ++st.reaped;
         ++reply.reaped;
       }

@@ -38,6 +38,8 @@ struct vnode_config {
   /// still in flight (an anti-entropy repair or replication that started
   /// before the reap) cannot bring the key back.
   std::chrono::milliseconds reaped_memory{60000};
+  /// What the router remembers of the partition's recent reaps.
+  detail::reaped_memory reaped;
 };
 
 struct vnode_state {

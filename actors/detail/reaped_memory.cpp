@@ -39,4 +39,30 @@ void reaped_memory::expire(time_point now) {
       ++i;
 }
 
+reaped_record to_record(const reaped_memory& memory,
+                        reaped_memory::time_point now) {
+  reaped_record record;
+  memory.for_each([&](const std::string& key, const version_vector& clock,
+                      reaped_memory::time_point until) {
+    if (until < now)
+      return;
+    record.keys.push_back(key);
+    record.clocks.push_back(clock);
+    record.remaining_ms.push_back(static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(until - now)
+        .count()));
+  });
+  return record;
+}
+
+void restore(reaped_memory& memory, const reaped_record& record,
+             reaped_memory::time_point now) {
+  auto n = record.keys.size();
+  if (record.clocks.size() != n || record.remaining_ms.size() != n)
+    return;
+  for (size_t i = 0; i < n; ++i)
+    memory.remember(record.keys[i], record.clocks[i],
+                    now + std::chrono::milliseconds(record.remaining_ms[i]));
+}
+
 } // namespace dkv::detail

@@ -13,9 +13,12 @@
 // and drops whatever that clock covers.
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
+#include "messages/inspect.hpp"
 #include "messages/object.hpp"
 
 namespace dkv::detail {
@@ -41,6 +44,13 @@ public:
     return entries_.size();
   }
 
+  /// Calls `visit(key, clock, until)` for every entry.
+  template <class F>
+  void for_each(F visit) const {
+    for (auto& [key, e] : entries_)
+      visit(key, e.clock, e.until);
+  }
+
 private:
   struct entry {
     version_vector clock;
@@ -48,5 +58,27 @@ private:
   };
   std::map<std::string, entry> entries_;
 };
+
+/// What a node persists of its reaped memory, per partition, so that a
+/// restart does not forget a reap while older versions may still be on
+/// their way (storage/FORMAT.md "reaped.v1.<p>"). Durations, not dates: a
+/// restarted node remembers each entry for what was left of it when it was
+/// written (longer than needed, never shorter, whatever the wall clock did).
+struct reaped_record {
+  std::vector<std::string> keys;
+  std::vector<version_vector> clocks;
+  std::vector<uint64_t> remaining_ms;
+};
+
+DKV_INSPECT(reaped_record, x.keys, x.clocks, x.remaining_ms)
+
+/// The persisted form of `memory` at `now` (expired entries left out).
+reaped_record to_record(const reaped_memory& memory,
+                        reaped_memory::time_point now);
+
+/// Adds the entries of `record` to `memory`, each remembered from `now` for
+/// its remaining time. Ignores a record whose vectors disagree in length.
+void restore(reaped_memory& memory, const reaped_record& record,
+             reaped_memory::time_point now);
 
 } // namespace dkv::detail

@@ -92,3 +92,37 @@ CAF_TEST(memory ends when it expires and two reaps of a key add up) {
   CAF_CHECK_EQUAL(x, first);
   CAF_CHECK_EQUAL(memory.size(), 0u);
 }
+
+CAF_TEST(a persisted memory comes back with what was left of each entry) {
+  object empty{"k", {}};
+  auto a_write = write(empty, a);
+  auto b_write = write(empty, b);
+  reaped_memory memory;
+  memory.remember("k", context_of(a_write), t0 + 10s);
+  memory.remember("j", context_of(b_write), t0 + 3s);
+  memory.remember("gone", context_of(b_write), t0 + 1s);
+  auto record = to_record(memory, t0 + 2s);
+  CAF_REQUIRE_EQUAL(record.keys.size(), 2u); // "gone" expired
+  // A restart much later (another clock base): each entry lasts as long as
+  // it had left, counted from the restart.
+  const reaped_memory::time_point later = t0 + 1h;
+  reaped_memory restored;
+  restore(restored, record, later);
+  CAF_CHECK_EQUAL(restored.size(), 2u);
+  auto x = a_write;
+  restored.filter(x, later + 7s);
+  CAF_CHECK(x.siblings.empty());
+  auto y = b_write;
+  y.key = "j";
+  restored.filter(y, later + 500ms);
+  CAF_CHECK(y.siblings.empty());
+  y = b_write;
+  y.key = "j";
+  restored.filter(y, later + 2s); // "j" had 1 s left
+  CAF_CHECK_EQUAL(y.siblings.size(), 1u);
+  // A damaged record is ignored, not half applied.
+  record.clocks.pop_back();
+  reaped_memory untouched;
+  restore(untouched, record, later);
+  CAF_CHECK_EQUAL(untouched.size(), 0u);
+}
