@@ -228,8 +228,9 @@ void publish_view(gossiper_ptr self) {
   auto& st = self->state;
   cluster_view view;
   view.ring = st.state.ring;
+  bool cut_off = st.isolated(self->clock().now());
   for (auto& [addr, peer] : st.peers)
-    if (peer.handle && !peer.name.empty() && !peer.suspected && !st.isolated(self->clock().now()))
+    if (peer.handle && !peer.name.empty() && !peer.suspected && !cut_off)
       view.usable.emplace(peer.name, peer.handle);
   if (view.ring.version == 0)
     view.forming = forming_reason(self);
@@ -605,7 +606,7 @@ int64_t age_ms(clock_type::time_point now, clock_type::time_point then) {
 /// that is alive is "joining" (it owns nothing until join, issue 7).
 members_reply_v1 describe_members(gossiper_ptr self) {
   auto& st = self->state;
-  auto now = self->clock().now();
+  auto now = clock_type::now();
   auto& ring = st.state.ring;
   std::map<std::string, uint32_t> owned;
   for (auto& share : detail::shares(ring))
