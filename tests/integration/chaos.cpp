@@ -8,9 +8,10 @@
 // checker of the simulation judges the recorded history against every
 // replica's final copy.
 //
-// Bounded by operations and by time; CI runs the short default. Longer:
-// tests/chaos-run (DKV_CHAOS_OPS, DKV_CHAOS_CLIENTS, DKV_CHAOS_KEYS,
-// DKV_CHAOS_SECONDS, DKV_CHAOS_SEED).
+// Bounded by operations and by time; CI runs the short default with kills
+// only. Longer and with every fault kind: tests/chaos-run (DKV_CHAOS_OPS,
+// DKV_CHAOS_CLIENTS, DKV_CHAOS_KEYS, DKV_CHAOS_SECONDS, DKV_CHAOS_SEED,
+// DKV_CHAOS_FAULTS).
 
 #include "caf/test/unit_test.hpp"
 
@@ -32,6 +33,7 @@
 #include <random>
 #include <set>
 #include <sstream>
+#include <string>
 #include <thread>
 
 using namespace dkv;
@@ -55,6 +57,13 @@ struct chaos_settings {
   uint64_t keys = env_number("DKV_CHAOS_KEYS", 10);
   uint64_t seconds = env_number("DKV_CHAOS_SECONDS", 120);
   uint64_t seed = env_number("DKV_CHAOS_SEED", std::random_device{}());
+  /// Which faults: any of "kill", "pause", "cut", comma-separated.
+  std::string faults = std::getenv("DKV_CHAOS_FAULTS")
+                         ? std::getenv("DKV_CHAOS_FAULTS")
+                         : "kill";
+  bool has(const std::string& fault) const {
+    return ("," + faults + ",").find("," + fault + ",") != std::string::npos;
+  }
 };
 
 struct fault_tally {
@@ -250,7 +259,7 @@ CAF_TEST(acknowledged writes survive kills pauses and cut offs of real nodes) {
   chaos_settings cfg;
   CAF_MESSAGE("chaos: " << cfg.ops << " ops, " << cfg.clients << " clients, "
                         << cfg.keys << " keys, at most " << cfg.seconds
-                        << " s, seed " << cfg.seed
+                        << " s, faults " << cfg.faults << ", seed " << cfg.seed
                         << " (DKV_CHAOS_SEED replays the fault schedule)");
   process_cluster cluster{cluster_size,
                           {"--dkv.partitions=16", "--dkv.n=3", "--dkv.r=2",
@@ -290,7 +299,7 @@ CAF_TEST(acknowledged writes survive kills pauses and cut offs of real nodes) {
       std::count(down.begin(), down.end(), true));
     switch (rng() % 4) {
       case 0: // kill -9
-        if (!down[i] && down_now < 2) {
+        if (cfg.has("kill") && !down[i] && down_now < 2) {
           world.disconnect(i);
           cluster.kill(i);
           down[i] = true;
@@ -308,7 +317,7 @@ CAF_TEST(acknowledged writes survive kills pauses and cut offs of real nodes) {
           }
         break;
       case 2: // cut off from every peer; clients still reach it
-        if (!down[i]) {
+        if (cfg.has("cut") && !down[i]) {
           caf::scoped_actor self{sys};
           auto millis = static_cast<uint32_t>(500 + rng() % 2000);
           self->request(world.node(i), 5s, isolate_request_v1{millis})
@@ -319,7 +328,7 @@ CAF_TEST(acknowledged writes survive kills pauses and cut offs of real nodes) {
         }
         break;
       default: // freeze for a while: connected but silent
-        if (!down[i] && down_now < 2) {
+        if (cfg.has("pause") && !down[i] && down_now < 2) {
           cluster.pause(i);
           std::this_thread::sleep_for(
             std::chrono::milliseconds(300 + rng() % 1500));

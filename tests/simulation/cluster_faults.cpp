@@ -4,7 +4,8 @@
 // the first limit), ending with a long-run report of operations,
 // faults by kind and violations; DKV_SIM_SEED=S replays one seed (a failure
 // prints its seed). DKV_SIM_NO_REAP=1 turns tombstone reaping off (on by
-// default, as in dkv-node), and DKV_SIM_LOG=info shows the nodes' logs.
+// default here, off in dkv-node), and DKV_SIM_LOG=info shows the nodes'
+// logs.
 // tests/simulation/long-run wraps a long run (CAF's watchdog raised).
 
 #include "caf/test/dsl.hpp"
