@@ -16,6 +16,10 @@ struct fixture : test_coordinator_fixture<dkv_config>, memory_store {
   vnode_actor vn;
 
   fixture() {
+    start();
+  }
+
+  void start() {
     vnode_config cfg;
     cfg.partition = 5;
     cfg.store = store;
@@ -23,6 +27,14 @@ struct fixture : test_coordinator_fixture<dkv_config>, memory_store {
     cfg.wall_clock_ms = [] { return uint64_t{1234}; };
     vn = sys.spawn(vnode, std::move(cfg));
     run();
+  }
+
+  /// Kills the vnode and starts a new one on the same store, as after a
+  /// crash of the node.
+  void restart() {
+    caf::anon_send_exit(vn, caf::exit_reason::kill);
+    run();
+    start();
   }
 
   template <class Request>
@@ -222,14 +234,7 @@ CAF_TEST(after a restart an existing key is written with a fresh epoch) {
   auto a = write("a", "1");
   CAF_REQUIRE(a);
   auto a_id = a->siblings.at(0).event.id;
-  caf::anon_send_exit(vn, caf::exit_reason::kill);
-  run();
-  vnode_config cfg;
-  cfg.partition = 5;
-  cfg.store = store;
-  cfg.self = 0xAA;
-  vn = sys.spawn(vnode, std::move(cfg));
-  run();
+  restart();
   auto b = write("a", "2", context_of(*a));
   CAF_REQUIRE(b);
   CAF_REQUIRE_EQUAL(b->siblings.size(), 1u);
@@ -241,14 +246,7 @@ CAF_TEST(fresh epochs survive a restart) {
   auto a = write("a", "1");
   CAF_REQUIRE(a);
   auto a_id = a->siblings.at(0).event.id;
-  caf::anon_send_exit(vn, caf::exit_reason::kill);
-  run();
-  vnode_config cfg;
-  cfg.partition = 5;
-  cfg.store = store;
-  cfg.self = 0xAA;
-  vn = sys.spawn(vnode, std::move(cfg));
-  run();
+  restart();
   auto b = write("b", "1");
   CAF_REQUIRE(b);
   CAF_CHECK_GREATER(b->siblings.at(0).event.id, a_id);
