@@ -29,6 +29,22 @@ struct fixture : test_coordinator_fixture<dkv_config>, memory_store {
     run();
   }
 
+
+  /// Reaps the tombstone `deleted` as if every replica had confirmed it;
+  /// the number of copies removed.
+  uint64_t reap(const object& deleted) {
+    uint64_t removed = 0;
+    auto handle = self->request(vn, caf::infinite,
+                                vnode_reap_v1{5,
+                                              {deleted.key},
+                                              {detail::object_hash(deleted)},
+                                              {context_of(deleted)}});
+    run();
+    handle.receive([&](vnode_reaped_v1& x) { removed = x.reaped; },
+                   [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+    return removed;
+  }
+
   /// Kills the vnode and starts a new one on the same store, as after a
   /// crash of the node.
   void restart() {
@@ -47,14 +63,27 @@ struct fixture : test_coordinator_fixture<dkv_config>, memory_store {
     return result;
   }
 
-  caf::expected<object> write(const std::string& key, const std::string& value,
-                              version_vector context = {}) {
+  /// A new version of `key` over `context`: `value`, or a tombstone.
+  caf::expected<object> coordinate(const std::string& key,
+                                   version_vector context, bool tombstone,
+                                   const std::string& value = {}) {
     vnode_coordinate_v1 req;
     req.partition = 5;
     req.key = key;
+    req.tombstone = tombstone;
     req.value = value;
     req.context = std::move(context);
     return ask(std::move(req));
+  }
+
+  caf::expected<object> write(const std::string& key, const std::string& value,
+                              version_vector context = {}) {
+    return coordinate(key, std::move(context), false, value);
+  }
+
+  /// Deletes `key` (a tombstone over `context`).
+  caf::expected<object> erase(const std::string& key, version_vector context) {
+    return coordinate(key, std::move(context), true);
   }
 };
 
@@ -139,26 +168,9 @@ CAF_TEST(a key keeps its epoch and a reaped key gets a fresh one) {
   CAF_CHECK_EQUAL(second_dot.id, first_dot.id);
   CAF_CHECK_EQUAL(second_dot.counter, 2u);
   // Delete, and reap the tombstone as if every replica had confirmed it.
-  auto deleted = ask([&] {
-    vnode_coordinate_v1 req;
-    req.partition = 5;
-    req.key = "k";
-    req.tombstone = true;
-    req.context = context_of(*second);
-    return req;
-  }());
+  auto deleted = erase("k", context_of(*second));
   CAF_REQUIRE(deleted);
-  vnode_reaped_v1 reaped;
-  auto handle
-    = self->request(vn, caf::infinite,
-                    vnode_reap_v1{5,
-                                  {"k"},
-                                  {detail::object_hash(*deleted)},
-                                  {context_of(*deleted)}});
-  run();
-  handle.receive([&](vnode_reaped_v1& x) { reaped = x; },
-                 [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
-  CAF_REQUIRE_EQUAL(reaped.reaped, 1u);
+  CAF_REQUIRE_EQUAL(reap(*deleted), 1u);
   // A writer that never saw the old dots must not be given one of them.
   auto reborn = write("k", "v3");
   CAF_REQUIRE(reborn);
@@ -172,25 +184,11 @@ CAF_TEST(a copy rebuilt after a reap never continues a stale counter) {
   auto first = write("k", "v1");
   CAF_REQUIRE(first);
   auto first_dot = first->siblings.at(0).event;
-  auto deleted = ask([&] {
-    vnode_coordinate_v1 req;
-    req.partition = 5;
-    req.key = "k";
-    req.tombstone = true;
-    req.context = context_of(*first);
-    return req;
-  }());
+  auto deleted = erase("k", context_of(*first));
   CAF_REQUIRE(deleted);
   auto delete_dot = deleted->siblings.at(0).event;
   CAF_REQUIRE_EQUAL(delete_dot.id, first_dot.id);
-  auto reap = self->request(vn, caf::infinite,
-                            vnode_reap_v1{5,
-                                          {"k"},
-                                          {detail::object_hash(*deleted)},
-                                          {context_of(*deleted)}});
-  run();
-  reap.receive([](vnode_reaped_v1& x) { CAF_REQUIRE_EQUAL(x.reaped, 1u); },
-               [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+  CAF_REQUIRE_EQUAL(reap(*deleted), 1u);
   // The first version, still in flight, arrives after the reap: dropped.
   auto late = ask(vnode_merge_v1{5, *first, false});
   CAF_REQUIRE(late);
