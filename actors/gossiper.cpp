@@ -23,11 +23,8 @@ namespace {
 
 using connect_tick_atom = caf::atom_constant<caf::atom("conn_tick")>;
 using gossip_tick_atom = caf::atom_constant<caf::atom("gsp_tick")>;
-/// The failure detector and the directory's "last heard" read the steady
-/// clock, everything else the actor clock. Known gap: under the simulation
-/// the steady clock barely moves, so no peer is ever suspected there; on
-/// virtual time it would be, and then 16 of 1,053 seeds kept a replica
-/// divergent 60 s after the heal (issue "Proof under faults").
+/// Everything reads the actor clock (the steady clock on a real node, virtual
+/// time under the simulation), so suspicion runs there as it does live.
 using clock_type = std::chrono::steady_clock;
 
 /// Meta key of the persisted gossip_state (CAF binary serialization).
@@ -48,7 +45,10 @@ struct peer_link {
   bool unreachable = false;
   detail::phi_detector detector;
   bool suspected = false;
-  bool heartbeat_in_flight = false;
+  /// The connection the unanswered ping went out on, if any. A ping counts
+  /// as in flight only over the current connection: its answer or timeout
+  /// may arrive after the handle changed, and must not block the next one.
+  node_actor ping_target;
 };
 
 /// The persisted form of gossip.v1: a ring without transition fields.
@@ -327,7 +327,7 @@ void absorb(gossiper_ptr self, const gossip_state& theirs) {
     old_addresses.emplace(m.name, m.address);
   auto result = merge(st.state, theirs);
   bool directory_changed = false;
-  auto now = clock_type::now();
+  auto now = self->clock().now();
   for (auto& name : result.advanced) {
     auto record = *find_member(st.state, name);
     if (name == st.settings().name) {
@@ -476,7 +476,7 @@ void handshake(gossiper_ptr self, const std::string& addr) {
         peer.name = info.name;
         peer.unreachable = false;
         peer.detector = st.direct_detector();
-        peer.detector.heartbeat(clock_type::now());
+        peer.detector.heartbeat(self->clock().now());
         peer.suspected = false;
         peer_up(self, peer, addr);
         publish_view(self);
@@ -541,7 +541,6 @@ void on_down(gossiper_ptr self, const caf::down_msg& msg) {
       st.log->warn("peer.down name={} address={}", peer.name, addr);
       peer.handle = nullptr;
       peer.unreachable = true;
-      peer.heartbeat_in_flight = false;
       peer_down(self, peer);
     }
   publish_view(self);
@@ -551,7 +550,7 @@ void on_down(gossiper_ptr self, const caf::down_msg& msg) {
 /// re-evaluates suspicion from this node's own evidence (paper §4.8.3).
 void heartbeat(gossiper_ptr self) {
   auto& st = self->state;
-  auto now = clock_type::now();
+  auto now = self->clock().now();
   if (st.isolated(self->clock().now())) {
     publish_view(self); // no usable peer
     return;
@@ -570,9 +569,9 @@ void heartbeat(gossiper_ptr self) {
         peer_up(self, peer, addr);
       }
     }
-    if (peer.heartbeat_in_flight)
-      continue;
-    peer.heartbeat_in_flight = true;
+    if (peer.ping_target == peer.handle)
+      continue; // still waiting for this connection's answer
+    peer.ping_target = peer.handle;
     node_info_request_v1 ping{st.settings().cluster, st.settings().partitions,
                               st.settings().name, st.settings().address()};
     auto target = peer.handle;
@@ -580,15 +579,17 @@ void heartbeat(gossiper_ptr self) {
       .then(
         [self, addr = addr, target](node_info_v1&) {
           auto i = self->state.peers.find(addr);
-          if (i == self->state.peers.end() || i->second.handle != target)
-            return; // an answer over an old connection
-          i->second.heartbeat_in_flight = false;
-          i->second.detector.heartbeat(clock_type::now());
+          if (i == self->state.peers.end())
+            return;
+          if (i->second.ping_target == target)
+            i->second.ping_target = nullptr;
+          if (i->second.handle == target) // not an old connection's answer
+            i->second.detector.heartbeat(self->clock().now());
         },
         [self, addr = addr, target](caf::error&) {
           auto i = self->state.peers.find(addr);
-          if (i != self->state.peers.end() && i->second.handle == target)
-            i->second.heartbeat_in_flight = false;
+          if (i != self->state.peers.end() && i->second.ping_target == target)
+            i->second.ping_target = nullptr;
         });
   }
   publish_view(self);
@@ -606,7 +607,7 @@ int64_t age_ms(clock_type::time_point now, clock_type::time_point then) {
 /// that is alive is "joining" (it owns nothing until join, issue 7).
 members_reply_v1 describe_members(gossiper_ptr self) {
   auto& st = self->state;
-  auto now = clock_type::now();
+  auto now = self->clock().now();
   auto& ring = st.state.ring;
   std::map<std::string, uint32_t> owned;
   for (auto& share : detail::shares(ring))
@@ -684,7 +685,7 @@ bool alive(gossiper_ptr self, const std::string& name) {
       return peer.handle && !peer.suspected;
   auto i = st.rumours.find(name);
   return i != st.rumours.end()
-         && i->second.detector.phi(clock_type::now())
+         && i->second.detector.phi(self->clock().now())
               <= st.settings().phi_threshold;
 }
 

@@ -2,6 +2,7 @@
 
 #include "caf/test/dsl.hpp"
 
+#include "actors/handoff_queue.hpp"
 #include "fixtures/memory_store.hpp"
 #include "fixtures/test_config.hpp"
 #include "messages/errors.hpp"
@@ -30,8 +31,55 @@ caf::behavior view_sink(caf::stateful_actor<view_sink_state>* self, int) {
   };
 }
 
-caf::behavior handoff_sink(caf::event_based_actor* self, int) {
+caf::behavior handoff_sink(caf::event_based_actor*, int) {
+  return {
+    [](peer_up_atom, const std::string&, const caf::actor&) {},
+    [](peer_down_atom, const std::string&) {},
+  };
+}
+
+/// Stands in for the middleman: each connect gets the next peer handle
+/// queued by the test.
+struct connector_state {
+  std::vector<caf::actor> next;
+};
+
+caf::behavior fake_connector(caf::stateful_actor<connector_state>* self,
+                             int) {
+  return {
+    [self](caf::connect_atom, const std::string&, uint16_t)
+      -> caf::result<caf::node_id, caf::strong_actor_ptr,
+                     std::set<std::string>> {
+      auto& next = self->state.next;
+      if (next.empty())
+        return caf::make_error(caf::sec::cannot_connect_to_node);
+      auto peer = next.front();
+      next.erase(next.begin());
+      return {caf::node_id{}, caf::actor_cast<caf::strong_actor_ptr>(peer),
+              std::set<std::string>{}};
+    },
+  };
+}
+
+/// A peer node "b" that answers handshakes and pings.
+caf::behavior answering_peer(caf::event_based_actor* self, int) {
   self->set_default_handler(caf::drop);
+  return {
+    [](node_info_request_v1&) {
+      return node_info_v1{"c", "b", "b:2", 8, 0xB};
+    },
+  };
+}
+
+/// A peer that takes every request and never answers (a half-open
+/// connection, a node stopped mid-start).
+caf::behavior silent_peer(
+  caf::stateful_actor<std::vector<caf::response_promise>>* self, int) {
+  self->set_default_handler(
+    [self](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
+      self->state.push_back(self->make_response_promise());
+      return caf::message{};
+    });
   return {[](int) {}};
 }
 
@@ -48,13 +96,15 @@ ring_state ring_of(std::vector<std::string> names, uint64_t version) {
 struct fixture : test_coordinator_fixture<dkv_config>, memory_store {
   caf::actor sink = sys.spawn(view_sink, 0);
   caf::actor handoff = sys.spawn(handoff_sink, 0);
+  caf::actor connector = sys.spawn(fake_connector, 0);
+  std::vector<std::string> seeds;
   caf::actor gossip;
 
   fixture() { gossip = start(); }
 
   ~fixture() override {
     // The gossiper ticks forever: stop it before the fixture drains.
-    for (auto& x : {gossip, sink, handoff})
+    for (auto& x : {gossip, sink, handoff, connector})
       caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
     sched.run();
   }
@@ -73,6 +123,8 @@ struct fixture : test_coordinator_fixture<dkv_config>, memory_store {
     cfg.incarnation = 0xA;
     cfg.router = sink;
     cfg.handoff = handoff;
+    s.seeds = seeds;
+    cfg.connector = connector;
     auto result = spawn_gossiper(sys, std::move(cfg));
     sched.run(); // messages only: ticks stay pending, no timer fires
     return result;
@@ -226,6 +278,65 @@ CAF_TEST(a node learnt by gossip but outside the ring is joining) {
   CAF_CHECK_EQUAL(z.status, "joining");
   CAF_CHECK_EQUAL(z.partitions, 0u);
   CAF_CHECK_GREATER_OR_EQUAL(z.last_heard_ms, 0);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+namespace {
+
+/// The gossiper of node "a" with node "b" as its seed.
+struct peer_fixture : fixture {
+  peer_fixture() {
+    seeds = {"b:2"};
+    restart();
+  }
+
+  void connect_next(caf::actor peer) {
+    deref<caf::stateful_actor<connector_state>>(connector)
+      .state.next.push_back(peer);
+  }
+
+  bool usable(const std::string& name) {
+    auto& view
+      = deref<caf::stateful_actor<view_sink_state>>(sink).state.last;
+    return view.usable.count(name) > 0;
+  }
+
+  void pass(std::chrono::milliseconds total) {
+    for (auto t = std::chrono::milliseconds{0}; t < total;
+         t += std::chrono::milliseconds{100}) {
+      sched.advance_time(std::chrono::milliseconds{100});
+      sched.run();
+    }
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(gossiper_peer_tests, peer_fixture)
+
+CAF_TEST(a peer whose handshake failed while a ping was out is pinged again) {
+  auto first = sys.spawn(answering_peer, 0);
+  connect_next(first);
+  pass(std::chrono::seconds(3));
+  CAF_REQUIRE(usable("b"));
+  // The connection drops; the next one hangs: the handshake times out
+  // after a ping went out over it.
+  auto hanging = sys.spawn(silent_peer, 0);
+  connect_next(hanging);
+  caf::anon_send_exit(first, caf::exit_reason::kill);
+  sched.run();
+  CAF_CHECK(!usable("b"));
+  pass(std::chrono::seconds(4));
+  // Then a healthy connection: pings must flow over it again, or the
+  // failure detector suspects "b" for good.
+  auto healthy = sys.spawn(answering_peer, 0);
+  connect_next(healthy);
+  pass(std::chrono::seconds(40));
+  CAF_CHECK(usable("b"));
+  for (auto& x : {hanging, healthy})
+    caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
+  sched.run();
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
