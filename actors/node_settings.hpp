@@ -65,7 +65,7 @@ struct node_settings {
   sync_policy durability = sync_policy::none;
   std::string log_level = "info";
   storage::object_limits limits;
-  size_t max_clock_entries = 10;
+  size_t max_clock_entries = default_max_clock_entries;
 
   std::string address() const { return host + ":" + std::to_string(port); }
 };

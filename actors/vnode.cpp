@@ -27,7 +27,26 @@ caf::error wrong_partition(uint32_t expected, uint32_t got) {
                       + " got a request for partition " + std::to_string(got));
 }
 
+/// Past this many keys marked and not written here since, the vnode forgets
+/// them all at once by retiring every epoch so far: a bounded set, at the
+/// price of one fresh clock entry on the next write of each key.
+constexpr size_t max_fresh_epoch_keys = 65536;
+
+/// The key's copy no longer shows the newest counter this vnode issued for
+/// it (it was reaped, or a pruned clock hid it): its next write here takes
+/// a fresh epoch (actors/detail/clock_epochs.hpp).
+void needs_fresh_epoch(vnode_state& st, const std::string& key) {
+  if (st.fresh_epoch_keys.size() >= max_fresh_epoch_keys) {
+    st.epoch_floor = st.epoch_next;
+    st.fresh_epoch_keys.clear();
+    return;
+  }
+  st.fresh_epoch_keys.insert(key);
+}
+
 void track(vnode_state& st, const object& before, const object& after) {
+  if (detail::hides_own_counter(before, after, st.cfg.self))
+    needs_fresh_epoch(st, after.key);
   auto old_hash = detail::object_hash(before);
   auto new_hash = detail::object_hash(after);
   if (old_hash != new_hash)
@@ -38,22 +57,6 @@ void track(vnode_state& st, const object& before, const object& after) {
     st.tombstones.erase(after.key);
 }
 
-/// Past this many reaped keys not written here since, the vnode forgets
-/// them all at once by retiring every epoch so far: a bounded set, at the
-/// price of one fresh clock entry on the next write of each key.
-constexpr size_t max_reaped_keys = 65536;
-
-/// A reaped key's copy may come back through merges carrying an older
-/// counter of this vnode's id (a client's context from before the delete):
-/// its next write here takes a fresh epoch.
-void note_reaped(vnode_state& st, const std::string& key) {
-  if (st.reaped_keys.size() >= max_reaped_keys) {
-    st.epoch_floor = st.epoch_next;
-    st.reaped_keys.clear();
-    return;
-  }
-  st.reaped_keys.insert(key);
-}
 
 std::string epoch_meta_key(uint32_t partition) {
   return "epoch.v1." + std::to_string(partition);
@@ -188,8 +191,8 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
       // Continue this node's id only while the local copy shows it, was
       // not reaped since and was written in this run.
       wr.coordinator = detail::own_writer(current, st.cfg.self);
-      bool reaped = st.reaped_keys.count(req.key) > 0;
-      if (reaped || detail::epoch_of(wr.coordinator) < st.epoch_floor)
+      bool marked = st.fresh_epoch_keys.count(req.key) > 0;
+      if (marked || detail::epoch_of(wr.coordinator) < st.epoch_floor)
         wr.coordinator = 0;
       if (wr.coordinator == 0) {
         auto fresh = fresh_epoch(st);
@@ -209,7 +212,7 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
         return to_error(res);
       // Only a stored write moves the key to its fresh epoch (a failed one,
       // on a full disk say, must leave it marked).
-      st.reaped_keys.erase(req.key);
+      st.fresh_epoch_keys.erase(req.key);
       track(st, before, reply.stored);
       return reply;
     },
@@ -295,7 +298,7 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
           return to_error(res);
         st.tree.update(key, hash, 0);
         st.tombstones.erase(key);
-        note_reaped(st, key);
+        needs_fresh_epoch(st, key);
         ++st.reaped;
         ++reply.reaped;
       }

@@ -58,10 +58,10 @@ struct vnode_state {
   /// Own ids of older epochs are never continued: those of an earlier run
   /// of this vnode (actors/detail/clock_epochs.hpp).
   uint32_t epoch_floor = 1;
-  /// Keys reaped here and not written here since: a copy rebuilt by merges
-  /// may show an older counter of an own id than this vnode issued, so
-  /// their next write takes a fresh epoch.
-  std::set<std::string> reaped_keys;
+  /// Keys whose copy may show an older counter of an own id than this
+  /// vnode issued (reaped here, or a pruned clock merged in), not written
+  /// here since: their next write takes a fresh epoch.
+  std::set<std::string> fresh_epoch_keys;
   uint64_t gets = 0;
   uint64_t merges = 0;
   uint64_t coordinated = 0;

@@ -49,7 +49,7 @@ private:
   std::string log_level_ = "info";
   int64_t max_key_bytes_ = 1024;
   int64_t max_value_bytes_ = 1024 * 1024;
-  int64_t max_clock_entries_ = 10;
+  int64_t max_clock_entries_ = default_max_clock_entries;
 };
 
 } // namespace dkv

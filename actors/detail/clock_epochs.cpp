@@ -20,6 +20,14 @@ replica_id own_writer(const object& stored, replica_id incarnation) {
   return best;
 }
 
+bool hides_own_counter(const object& before, const object& after,
+                       replica_id incarnation) {
+  auto id = own_writer(before, incarnation);
+  return id != 0
+         && max_counter_of(context_of(after), id)
+              < max_counter_of(context_of(before), id);
+}
+
 version_vector own_written_context(const object& obj, replica_id incarnation) {
   // The newest sibling of this node: highest id (newest epoch), then the
   // highest counter, as written_context() picks within one id.

@@ -22,6 +22,11 @@
 // have reached the disk; a retired partition coming back is a new vnode
 // too). A key gains at most one clock entry per such event.
 //
+// Pruning can also hide only the newest counter: a version whose clock lost
+// the id supersedes the sibling that showed counter 5, while a concurrent
+// sibling still shows counter 3. The vnode sees its copy go from 5 to 3
+// (hides_own_counter) and takes a fresh epoch for that key as well.
+//
 // Keys never move between partitions, so per-partition epochs cannot meet
 // on one key. Fresh epochs grow, so the highest own id in a copy is the one
 // written last. Ids written before epochs existed (the whole incarnation)
@@ -61,6 +66,12 @@ constexpr bool own_id(replica_id id, replica_id incarnation) {
 /// own id among its clocks and dots, whose newest epoch is the one written
 /// last; 0 if the copy shows none (take a fresh epoch).
 replica_id own_writer(const object& stored, replica_id incarnation);
+
+/// True if `after` (the copy once a version from elsewhere was merged)
+/// shows a lower newest counter of `before`'s own_writer() id than
+/// `before` did: continuing that id would issue a counter again.
+bool hides_own_counter(const object& before, const object& after,
+                       replica_id incarnation);
 
 /// The context covering the newest write of this node in `obj` (what a put
 /// answers): written_context() for own_writer()'s id.

@@ -76,7 +76,8 @@ caf::behavior answering_peer(caf::event_based_actor* self, int) {
 caf::behavior silent_peer(
   caf::stateful_actor<std::vector<caf::response_promise>>* self, int) {
   self->set_default_handler(
-    [self](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
+    [self](caf::scheduled_actor*,
+           caf::message_view&) -> caf::result<caf::message> {
       self->state.push_back(self->make_response_promise());
       return caf::message{};
     });

@@ -81,6 +81,18 @@ struct fixture : test_coordinator_fixture<dkv_config>, memory_store {
     return coordinate(key, std::move(context), false, value);
   }
 
+  /// A version of `key` written on another node by `writer` over `past`,
+  /// as that node's replica sends it.
+  static object from_elsewhere(const std::string& key, replica_id writer,
+                               version_vector past, const std::string& value) {
+    write_request req;
+    req.value = value;
+    req.coordinator = writer;
+    req.context = std::move(past);
+    req.now_ms = 1;
+    return apply_write(object{key, {}}, req);
+  }
+
   /// Deletes `key` (a tombstone over `context`).
   caf::expected<object> erase(const std::string& key, version_vector context) {
     return coordinate(key, std::move(context), true);
@@ -224,6 +236,40 @@ CAF_TEST(a copy rebuilt after a reap never continues a stale counter) {
   CAF_REQUIRE(after);
   CAF_CHECK_EQUAL(after->siblings.at(0).event.id, siblings[0].event.id);
   CAF_CHECK_EQUAL(after->siblings.at(0).event.counter, 2u);
+}
+
+CAF_TEST(a merge hiding the newest own counter moves the key to a new epoch) {
+  auto a = write("k", "a");
+  CAF_REQUIRE(a);
+  auto own = a->siblings[0].event.id;
+  // Node Z saw "a"; then "b" is written here concurrently with Z's write.
+  CAF_REQUIRE(ask(vnode_merge_v1{5, from_elsewhere("k", 0xB1, context_of(*a),
+                                                   "z"),
+                                 false}));
+  auto b = write("k", "b");
+  CAF_REQUIRE(b);
+  CAF_REQUIRE_EQUAL(b->siblings.size(), 2u);
+  // Node Y saw "b" (own counter 2); node W saw Y's write, but W's clock was
+  // pruned of this vnode's entry. Only Z's past still shows counter 1.
+  auto y = from_elsewhere("k", 0xB2, written_context(*b, own), "y");
+  CAF_REQUIRE(ask(vnode_merge_v1{5, y, false}));
+  version_vector saw_y;
+  saw_y.entries.push_back(clock_entry{0xB2, 1, 1});
+  auto merged = ask(vnode_merge_v1{5, from_elsewhere("k", 0xB3, saw_y, "w"),
+                                   false});
+  CAF_REQUIRE(merged);
+  CAF_REQUIRE_EQUAL(max_counter_of(context_of(*merged), own), 1u);
+  // Counter 2 of this epoch was issued already: the next write must not
+  // get it again.
+  auto c = write("k", "c");
+  CAF_REQUIRE(c);
+  size_t found = 0;
+  for (auto& s : c->siblings)
+    if (s.value == "c") {
+      ++found;
+      CAF_CHECK(!(s.event.id == own && s.event.counter <= 2));
+    }
+  CAF_CHECK_EQUAL(found, 1u);
 }
 
 CAF_TEST(after a restart an existing key is written with a fresh epoch) {

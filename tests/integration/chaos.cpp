@@ -261,13 +261,19 @@ CAF_TEST(acknowledged writes survive kills pauses and cut offs of real nodes) {
                         << cfg.keys << " keys, at most " << cfg.seconds
                         << " s, faults " << cfg.faults << ", seed " << cfg.seed
                         << " (DKV_CHAOS_SEED replays the fault schedule)");
-  process_cluster cluster{cluster_size,
-                          {"--dkv.partitions=16", "--dkv.n=3", "--dkv.r=2",
-                           "--dkv.w=2", "--dkv.request-timeout=1s",
-                           "--dkv.connect-retry=200ms",
-                           "--dkv.gossip-interval=200ms",
-                           "--dkv.aae-interval=50ms", "--dkv.fault-injection",
-                           "--dkv.log-level=info"}};
+  std::vector<std::string> node_args{
+    "--dkv.partitions=16",         "--dkv.n=3",
+    "--dkv.r=2",                   "--dkv.w=2",
+    "--dkv.request-timeout=1s",    "--dkv.connect-retry=200ms",
+    "--dkv.gossip-interval=200ms", "--dkv.aae-interval=50ms",
+    "--dkv.fault-injection",       "--dkv.log-level=info"};
+  // More node options for an experiment, e.g. "--dkv.reap-tombstones".
+  if (auto more = std::getenv("DKV_CHAOS_NODE_ARGS")) {
+    std::istringstream words{more};
+    for (std::string w; words >> w;)
+      node_args.push_back(w);
+  }
+  process_cluster cluster{cluster_size, node_args};
   CAF_REQUIRE(cluster.start_all());
   dkv_config sys_cfg;
   sys_cfg.load<caf::io::middleman>();

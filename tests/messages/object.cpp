@@ -430,14 +430,15 @@ CAF_TEST(a wiped node with a fresh identity cannot shadow old writes) {
 }
 
 CAF_TEST(a reissued dot cannot make both versions vanish) {
-  // Coordinator 1's only entry gets pruned away after eleven others wrote;
-  // when 1 writes again it cannot know it once issued (1, 1). A replica
-  // that missed the last write holds a version whose past covers (1, 1),
-  // while the new write covers that version: each seems to supersede the
-  // other. Keeping both beats losing the key.
+  // Coordinator 1's only entry gets pruned away once more than the bound
+  // of others wrote; when 1 writes again it cannot know it once issued
+  // (1, 1). A replica that missed the last write holds a version whose past
+  // covers (1, 1), while the new write covers that version: each seems to
+  // supersede the other. Keeping both beats losing the key.
   object current{"k", {}};
   std::vector<object> versions;
-  for (replica_id id = 1; id <= 12; ++id) {
+  replica_id last = default_max_clock_entries + 2;
+  for (replica_id id = 1; id <= last; ++id) {
     current = write(current, context_of(current), "v" + std::to_string(id), id,
                     1000 * id);
     versions.push_back(current);
@@ -447,8 +448,9 @@ CAF_TEST(a reissued dot cannot make both versions vanish) {
   auto again =
       write(current, context_of(current), std::string{"again"}, 1, 50000, &d);
   CAF_REQUIRE_EQUAL(d, (dot{1, 1})); // reissued: what this test is about
-  auto& stale = versions[10];
+  auto& stale = versions[last - 2];
+  auto stale_value = "v" + std::to_string(last - 1);
   for (auto& merged : {reconcile(stale, again), reconcile(again, stale)})
     CAF_CHECK_EQUAL(values(merged),
-                    (std::multiset<std::string>{"again", "v11"}));
+                    (std::multiset<std::string>{"again", stale_value}));
 }

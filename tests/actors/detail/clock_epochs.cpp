@@ -55,3 +55,21 @@ CAF_TEST(a put answers the context of its own newest write) {
   CAF_CHECK_EQUAL(max_counter_of(context, epoch_id(me, 2)), 2u);
   CAF_CHECK_EQUAL(max_counter_of(context, epoch_id(other, 1)), 0u);
 }
+
+CAF_TEST(a copy that shows a lower own counter than before hides one) {
+  auto mine = epoch_id(me, 2);
+  auto one = write(object{"k", {}}, mine);               // (mine, 1)
+  auto two = write(one, mine);                           // (mine, 2) beside it
+  CAF_CHECK(!hides_own_counter(one, two, me));
+  CAF_CHECK(!hides_own_counter(two, two, me));
+  // Another node's version over (mine, 2) whose clock lost that entry
+  // supersedes nothing of mine: (mine, 1) and (mine, 2) stay.
+  version_vector pruned;
+  pruned.entries.push_back(clock_entry{other, 1, 1});
+  auto theirs = write(two, epoch_id(other, 1), pruned);
+  CAF_CHECK(!hides_own_counter(two, theirs, me));
+  // A copy where only counter 1 is still visible hides counter 2.
+  CAF_CHECK(hides_own_counter(two, one, me));
+  // A copy without any own id is no hiding: that key gets a fresh epoch.
+  CAF_CHECK(!hides_own_counter(object{"k", {}}, theirs, me));
+}
