@@ -109,6 +109,8 @@ std::string validate(const node_settings& s) {
     return "dkv.max-value-bytes: must be in 1..67108864";
   if (s.max_clock_entries < 2)
     return "dkv.max-clock-entries: must be at least 2";
+  if (s.max_requests_in_flight < 1 || s.max_requests_in_flight > 1000000)
+    return "dkv.max-requests-in-flight: must be in 1..1000000";
   static const char* levels[]
     = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   bool level_ok = false;

@@ -66,6 +66,10 @@ struct node_settings {
   std::string log_level = "info";
   storage::object_limits limits;
   size_t max_clock_entries = default_max_clock_entries;
+  /// Client requests this node coordinates or forwards at once; beyond it
+  /// a request is refused with `overloaded` at once instead of queueing
+  /// without bound.
+  size_t max_requests_in_flight = 10000;
 
   std::string address() const { return host + ":" + std::to_string(port); }
 };

@@ -60,6 +60,8 @@ struct router_state {
   /// Answers of coordinators still to be delivered, by id (finish_here).
   std::map<uint64_t, std::function<void(caf::expected<object>)>> pending;
   uint64_t next_pending = 0;
+  /// Writes forwarded to a home replica and not answered yet.
+  size_t forwarding = 0;
 
   const node_settings& settings() const { return cfg.settings; }
   void count(const std::string& what) { ++counters[what]; }
@@ -234,6 +236,20 @@ caf::error check_quorum_size(router_ptr self, uint32_t x, const char* what) {
   return caf::none;
 }
 
+/// Refuses a client request while the node has as many in flight as it
+/// may: a fast `overloaded` the client can back off on, instead of queues
+/// and coordinators that grow until the node runs out of memory.
+caf::error check_load(router_ptr self) {
+  auto& st = self->state;
+  auto in_flight = st.pending.size() + st.forwarding;
+  if (in_flight < st.settings().max_requests_in_flight)
+    return caf::none;
+  st.count("requests.overloaded");
+  return make_error(dkv_errc::overloaded,
+                    std::to_string(in_flight)
+                      + " requests in flight (dkv.max-requests-in-flight)");
+}
+
 caf::error check_ring(router_ptr self) {
   auto& view = self->state.view;
   if (view.ring.version == 0)
@@ -268,26 +284,32 @@ void forward_write(router_ptr self, Request req,
   }
   auto target = caf::actor_cast<node_actor>(candidates[index].handle);
   self->state.count("writes.forwarded");
+  ++self->state.forwarding;
   self->request(target, self->state.settings().request_timeout * 2, req)
-    .then([rp](Reply& reply) mutable { rp.deliver(std::move(reply)); },
-          [self, req, rp, candidates, index](caf::error& err) mutable {
-            if (dkv_code(err) != dkv_errc::none) {
-              rp.deliver(std::move(err)); // the coordinator's verdict
-              return;
-            }
-            if (err == caf::sec::request_timeout) {
-              // It may be writing still: a retry elsewhere would store the
-              // value a second time under another dot (the simulation saw
-              // the duplicate sibling). The client decides.
-              rp.deliver(make_error(dkv_errc::timeout,
-                                    "the replica the write was forwarded to "
-                                    "did not answer in time; it may have "
-                                    "been written"));
-              return;
-            }
-            forward_write(self, std::move(req), std::move(rp),
-                          std::move(candidates), index + 1);
-          });
+    .then(
+      [self, rp](Reply& reply) mutable {
+        --self->state.forwarding;
+        rp.deliver(std::move(reply));
+      },
+      [self, req, rp, candidates, index](caf::error& err) mutable {
+        --self->state.forwarding;
+        if (dkv_code(err) != dkv_errc::none) {
+          rp.deliver(std::move(err)); // the coordinator's verdict
+          return;
+        }
+        if (err == caf::sec::request_timeout) {
+          // It may be writing still: a retry elsewhere would store the
+          // value a second time under another dot (the simulation saw the
+          // duplicate sibling). The client decides.
+          rp.deliver(make_error(dkv_errc::timeout,
+                                "the replica the write was forwarded to "
+                                "did not answer in time; it may have "
+                                "been written"));
+          return;
+        }
+        forward_write(self, std::move(req), std::move(rp),
+                      std::move(candidates), index + 1);
+      });
 }
 
 template <class Request, class Reply>
@@ -306,6 +328,8 @@ caf::result<Reply> handle_write(router_ptr self, Request& req,
   if (auto err = check_quorum_size(self, req.w, "w"))
     return err;
   if (auto err = check_ring(self))
+    return err;
+  if (auto err = check_load(self))
     return err;
   auto partition = partition_of_key(self, req.key);
   auto targets = replicas(self, partition);
@@ -367,6 +391,8 @@ caf::result<get_reply_v1> handle_get(router_ptr self, get_request_v1& req) {
   if (auto err = check_quorum_size(self, req.r, "r"))
     return err;
   if (auto err = check_ring(self))
+    return err;
+  if (auto err = check_load(self))
     return err;
   auto rp = self->make_response_promise<get_reply_v1>();
   get_coordinator_config cfg;

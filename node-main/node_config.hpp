@@ -50,6 +50,7 @@ private:
   int64_t max_key_bytes_ = 1024;
   int64_t max_value_bytes_ = 1024 * 1024;
   int64_t max_clock_entries_ = default_max_clock_entries;
+  int64_t max_requests_in_flight_ = 10000;
 };
 
 } // namespace dkv

@@ -3,9 +3,8 @@
 
 #include "caf/test/unit_test.hpp"
 
-#include "fixtures/process_cluster.hpp"
+#include "fixtures/bench_run.hpp"
 
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <sys/wait.h>
@@ -13,43 +12,6 @@
 using namespace dkv::test;
 
 namespace {
-
-struct bench_run {
-  int exit_code = -1;
-  std::string json;
-};
-
-bench_run run_bench(const process_cluster& cluster, const std::string& args) {
-  std::string cmd = std::string{DKV_BINARY_DIR} + "/dkv-bench --nodes=";
-  for (size_t i = 1; i <= 3; ++i)
-    cmd += (i > 1 ? "," : "") + std::string{"127.0.0.1:"}
-           + std::to_string(cluster.port(i));
-  cmd += " --json " + args + " 2>&1";
-  bench_run result;
-  if (FILE* pipe = ::popen(cmd.c_str(), "r")) {
-    char buf[4096];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0)
-      result.json.append(buf, n);
-    auto status = ::pclose(pipe);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-  CAF_MESSAGE("dkv-bench " << args << ": " << result.json);
-  return result;
-}
-
-/// The number after `"field":` within the object that follows `"phase":`;
-/// -1 if absent.
-long long number_in(const std::string& json, const std::string& phase,
-                    const std::string& field) {
-  auto at = json.find("\"" + phase + "\":{");
-  if (at == std::string::npos)
-    return -1;
-  at = json.find("\"" + field + "\":", at);
-  if (at == std::string::npos)
-    return -1;
-  return std::atoll(json.c_str() + at + field.size() + 3);
-}
 
 /// Errors a run of `ops` operations may have. None in a normal build; nodes
 /// under AddressSanitizer are several times slower and, while other test
@@ -79,7 +41,7 @@ struct fixture {
 CAF_TEST_FIXTURE_SCOPE(dkv_bench_smoke_tests, fixture)
 
 CAF_TEST(the bench loads and runs workload A without errors) {
-  auto run = run_bench(cluster, "--records=200 --load --workload=A "
+  auto run = run_bench(cluster, 3, "--records=200 --load --workload=A "
                                 "--concurrency=4 --duration=1.5 --seed=7");
   CAF_CHECK_EQUAL(run.exit_code, 0);
   // Every record was attempted: "ops" counts the ones that succeeded.
@@ -97,7 +59,7 @@ CAF_TEST(the bench loads and runs workload A without errors) {
 }
 
 CAF_TEST(the bench runs read-modify-writes for a number of operations) {
-  auto run = run_bench(cluster, "--records=100 --workload=F "
+  auto run = run_bench(cluster, 3, "--records=100 --workload=F "
                                 "--distribution=uniform --concurrency=3 "
                                 "--ops=150 --w=3");
   CAF_CHECK_EQUAL(run.exit_code, 0);
@@ -108,7 +70,7 @@ CAF_TEST(the bench runs read-modify-writes for a number of operations) {
 }
 
 CAF_TEST(the bench rejects a bad option and an unreachable node) {
-  CAF_CHECK_EQUAL(run_bench(cluster, "--workload=Q").exit_code, 2);
+  CAF_CHECK_EQUAL(run_bench(cluster, 3, "--workload=Q").exit_code, 2);
   auto unreachable = std::string{DKV_BINARY_DIR}
                      + "/dkv-bench --nodes=127.0.0.1:1 --duration=1 "
                        ">/dev/null 2>&1";

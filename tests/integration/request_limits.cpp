@@ -1,0 +1,49 @@
+// A node refuses client requests beyond dkv.max-requests-in-flight with a
+// quick `overloaded` and keeps serving once the load drops.
+
+#include "caf/test/unit_test.hpp"
+
+#include "fixtures/bench_run.hpp"
+
+#include <string>
+
+using namespace dkv::test;
+
+namespace {
+
+struct fixture {
+  process_cluster cluster{1,
+                          {"--dkv.partitions=8", "--dkv.n=1", "--dkv.r=1",
+                           "--dkv.w=1", "--dkv.max-requests-in-flight=2",
+                           "--dkv.log-level=warn"}};
+
+  fixture() { CAF_REQUIRE(cluster.start_all()); }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(request_limits_tests, fixture)
+
+CAF_TEST(requests beyond the limit are refused as overloaded) {
+  auto flood = run_bench(cluster, 1, "--records=100 --workload=W "
+                                     "--concurrency=64 --ops=3000");
+  auto overloaded = number_in(flood.json, "run", "dkv.overloaded");
+  CAF_CHECK_GREATER(overloaded, 0);
+  // Nothing else went wrong: every refusal was the quick kind.
+  CAF_CHECK_EQUAL(number_in(flood.json, "run", "errors"), overloaded);
+  // One request at a time is within the limit: all of them succeed.
+  auto calm = run_bench(cluster, 1, "--records=100 --workload=A "
+                                    "--concurrency=1 --ops=200");
+  CAF_CHECK_EQUAL(calm.exit_code, 0);
+  CAF_CHECK_EQUAL(number_in(calm.json, "run", "ops"), 200);
+  CAF_CHECK_EQUAL(number_in(calm.json, "run", "errors"), 0);
+}
+
+CAF_TEST(a limit out of range stops the node with a clear error) {
+  cluster.kill(1);
+  CAF_CHECK(!cluster.start_with(1, {"--dkv.max-requests-in-flight=0"}, 5000));
+  CAF_CHECK(cluster.log(1).find("dkv.max-requests-in-flight: must be in")
+            != std::string::npos);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
