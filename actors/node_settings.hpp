@@ -51,9 +51,9 @@ struct node_settings {
   bool anti_entropy = true;
   std::chrono::milliseconds aae_interval{1000};
   uint32_t aae_concurrency = 1;
-  /// Tombstone reaping (actors/tombstone_reaper.hpp). Off by default: the
-  /// multi-process chaos test still has open findings (README).
-  bool reap_tombstones = false;
+  /// Tombstone reaping (actors/tombstone_reaper.hpp): without it a deleted
+  /// key's tombstone stays on every replica for good.
+  bool reap_tombstones = true;
   /// Accept fault-injection requests (isolate_request_v1) from clients: for
   /// chaos tests only, never on a production cluster.
   bool fault_injection = false;

@@ -37,7 +37,7 @@ node_config::node_config() {
     .add(anti_entropy_, "anti-entropy",
          "Merkle-tree anti-entropy between replicas (default true)")
     .add(reap_tombstones_, "reap-tombstones",
-         "remove tombstones every replica holds (default false)")
+         "remove tombstones every replica holds (default true)")
     .add(fault_injection_, "fault-injection",
          "accept fault-injection requests (chaos tests only; default false)")
     .add(aae_interval_, "aae-interval",

@@ -39,7 +39,7 @@ private:
   double phi_threshold_ = 8.0;
   caf::timespan gossip_interval_ = std::chrono::seconds(1);
   bool anti_entropy_ = true;
-  bool reap_tombstones_ = false;
+  bool reap_tombstones_ = true;
   bool fault_injection_ = false;
   caf::timespan aae_interval_ = std::chrono::seconds(1);
   int64_t aae_concurrency_ = 1;
