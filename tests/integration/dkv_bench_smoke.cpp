@@ -13,19 +13,6 @@ using namespace dkv::test;
 
 namespace {
 
-/// Errors a run of `ops` operations may have. None in a normal build; nodes
-/// under AddressSanitizer are several times slower and, while other test
-/// binaries run in parallel, miss quorum deadlines (the test checks the
-/// bench, not the cluster's latency there).
-long long tolerated_errors(long long ops) {
-#ifdef __SANITIZE_ADDRESS__
-  return ops;
-#else
-  (void)ops;
-  return 0;
-#endif
-}
-
 struct fixture {
   process_cluster cluster{3,
                           {"--dkv.partitions=16", "--dkv.n=3", "--dkv.r=2",
