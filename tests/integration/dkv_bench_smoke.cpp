@@ -17,7 +17,6 @@ struct fixture {
   process_cluster cluster{3,
                           {"--dkv.partitions=16", "--dkv.n=3", "--dkv.r=2",
                            "--dkv.w=2", "--dkv.request-timeout=2s",
-                           "--dkv.connect-retry=200ms",
                            "--dkv.log-level=warn"}};
 
   fixture() { CAF_REQUIRE(cluster.start_all()); }
