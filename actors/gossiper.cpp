@@ -16,6 +16,7 @@
 #include "actors/logging.hpp"
 #include "messages/errors.hpp"
 #include "messages/membership_protocol.hpp"
+#include "transport/transport.hpp"
 
 namespace dkv {
 
@@ -499,7 +500,7 @@ void connect(gossiper_ptr self, const std::string& addr) {
   auto connector = st.cfg.connector;
   if (!connector && self->system().has_middleman())
     connector
-      = caf::actor_cast<caf::actor>(self->system().middleman().actor_handle());
+      = caf::actor_cast<caf::actor>(transport_actor(self->system()));
   if (peer.handle || peer.connecting || peer.name == st.settings().name
       || !connector) // in-process tests without a network
     return;
@@ -752,7 +753,7 @@ void stage_join(gossiper_ptr self, const std::string& addr,
   auto connector = st.cfg.connector;
   if (!connector && self->system().has_middleman())
     connector
-      = caf::actor_cast<caf::actor>(self->system().middleman().actor_handle());
+      = caf::actor_cast<caf::actor>(transport_actor(self->system()));
   if (!connector) {
     rp.deliver(make_error(dkv_errc::unavailable, "join: no network"));
     return;

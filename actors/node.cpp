@@ -11,6 +11,7 @@
 #include "actors/node_supervisor.hpp"
 #include "actors/request_router.hpp"
 #include "messages/errors.hpp"
+#include "transport/transport.hpp"
 
 namespace dkv {
 
@@ -128,9 +129,9 @@ start_node(caf::actor_system& sys, const node_settings& s, bool publish,
   if (!node.router)
     return make_error(dkv_errc::unavailable, "the node's supervisor died");
   if (publish) {
-    auto port = sys.middleman().publish(caf::actor_cast<node_actor>(
-                                          node.router),
-                                        s.port, s.host.c_str(), true);
+    auto port = publish_on_transport(sys,
+                                     caf::actor_cast<node_actor>(node.router),
+                                     s.port, s.host.c_str(), true);
     if (!port) {
       caf::anon_send_exit(node.supervisor, caf::exit_reason::user_shutdown);
       return make_error(dkv_errc::unavailable,

@@ -6,6 +6,7 @@
 #include "caf/io/all.hpp"
 
 #include "actors/logging.hpp"
+#include "transport/transport.hpp"
 
 namespace dkv {
 
@@ -41,7 +42,7 @@ void republish(supervisor_ptr self, const caf::actor& old) {
   auto& st = self->state;
   if (st.cfg.port == 0)
     return;
-  auto mm = self->system().middleman().actor_handle();
+  auto mm = transport_actor(self->system());
   self->send(mm, caf::unpublish_atom::value, old.address(), st.cfg.port);
   auto sigs = self->system().message_types(caf::detail::type_list<node_actor>{});
   self

@@ -50,6 +50,7 @@
 #include "bench/support/workload.hpp"
 #include "messages/client_protocol.hpp"
 #include "messages/type_registry.hpp"
+#include "transport/transport.hpp"
 
 namespace {
 
@@ -372,7 +373,7 @@ int run(caf::actor_system& sys, const bench_config& cfg) {
     return fail("--duration and --warmup must not be negative");
   phase_control ctl;
   for (auto& [host, port] : *endpoints) {
-    auto node = sys.middleman().remote_actor<dkv::client_actor>(host, port);
+    auto node = dkv::remote_on_transport<dkv::client_actor>(sys, host, port);
     if (!node) {
       std::cerr << "dkv-bench: cannot reach " << host << ":" << port << ": "
                 << sys.render(node.error()) << std::endl;
@@ -433,7 +434,11 @@ int main(int argc, char** argv) {
   }
   if (cfg.cli_helptext_printed)
     return 0;
-  cfg.load<caf::io::middleman>();
+  if (auto why = dkv::check_tls_files(cfg); !why.empty()) {
+    std::cerr << "dkv-bench: " << why << std::endl;
+    return 2;
+  }
+  dkv::load_transport(cfg);
   caf::actor_system sys{cfg};
   return run(sys, cfg);
 }

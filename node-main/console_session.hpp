@@ -22,6 +22,7 @@
 #include "messages/client_protocol.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_registry.hpp"
+#include "transport/transport.hpp"
 #include "node-main/console_text.hpp"
 
 namespace dkv::console {
@@ -143,7 +144,7 @@ private:
     node_ = nullptr;
     auto where = cfg_.host + ":" + std::to_string(cfg_.port);
     self_
-      ->request(sys_.middleman().actor_handle(), cfg_.timeout,
+      ->request(transport_actor(sys_), cfg_.timeout,
                 caf::connect_atom_v, cfg_.host, cfg_.port)
       .receive(
         [&](caf::node_id&, caf::strong_actor_ptr& ptr,
@@ -172,6 +173,13 @@ private:
           auto why = err == caf::sec::request_timeout
                        ? "no handshake within " + render_timespan(cfg_.timeout)
                        : sys_.render(err);
+          if (err == caf::sec::disconnect_during_handshake)
+            why += tls_enabled(sys_)
+                     ? " (TLS refused: is this certificate signed by the "
+                       "node's CA, and does the node speak TLS?)"
+                     : " (does the node require TLS? then pass "
+                       "--openssl.certificate, --openssl.key and "
+                       "--openssl.cafile)";
           unreachable(op, error_name(err),
                       "cannot reach a dkv node at " + where + ": " + why);
         });

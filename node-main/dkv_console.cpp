@@ -141,6 +141,20 @@ int main(int argc, char** argv) {
       break;
     }
   }
-  auto rc = caf::exec_main<caf::io::middleman>(caf_main, caf_argc, argv);
-  return rc != 0 ? rc : exit_code;
+  console_config cfg;
+  if (auto err = cfg.parse(caf_argc, argv)) {
+    std::cerr << "dkv-console: " << caf::actor_system_config::render(err)
+              << std::endl;
+    return 2;
+  }
+  if (cfg.cli_helptext_printed)
+    return 0;
+  if (auto why = dkv::check_tls_files(cfg); !why.empty()) {
+    std::cerr << "dkv-console: " << why << std::endl;
+    return 2;
+  }
+  dkv::load_transport(cfg);
+  caf::actor_system sys{cfg};
+  caf_main(sys, cfg);
+  return exit_code;
 }

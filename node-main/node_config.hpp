@@ -10,6 +10,8 @@
 #include "caf/timespan.hpp"
 
 #include "actors/node_settings.hpp"
+#include "transport/guarded_multiplexer.hpp"
+#include "transport/transport.hpp"
 
 namespace dkv {
 
@@ -51,6 +53,9 @@ private:
   int64_t max_value_bytes_ = 1024 * 1024;
   int64_t max_clock_entries_ = default_max_clock_entries;
   int64_t max_requests_in_flight_ = 10000;
+  int64_t max_message_size_ = transport_limits::default_max_frame_bytes;
+  int64_t max_connections_ = transport_limits::default_max_connections;
+  bool tls_ = false;
 };
 
 } // namespace dkv

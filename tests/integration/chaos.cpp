@@ -24,6 +24,7 @@
 #include "fixtures/process_cluster.hpp"
 #include "fixtures/test_config.hpp"
 #include "messages/node_protocol.hpp"
+#include "transport/transport.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -276,7 +277,7 @@ CAF_TEST(acknowledged writes survive kills pauses and cut offs of real nodes) {
   process_cluster cluster{cluster_size, node_args};
   CAF_REQUIRE(cluster.start_all());
   dkv_config sys_cfg;
-  sys_cfg.load<caf::io::middleman>();
+  dkv::load_transport(sys_cfg);
   caf::actor_system sys{sys_cfg};
   chaos_world world{sys};
   for (size_t i = 1; i <= cluster_size; ++i)

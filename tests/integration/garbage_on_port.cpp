@@ -1,8 +1,8 @@
 // Strangers on a node's port: garbage bytes, a truncated frame, a client
-// that connects and never speaks, and one that drips bytes. The node drops
-// what it cannot parse, stays up and keeps serving its clients.
-// (A well-formed header announcing a huge payload is issue "Security": it
-// needs the TLS guard and is not tested here yet.)
+// that connects and never speaks, one that drips bytes, a well-formed frame
+// header announcing a 4 GiB payload, and more connections than the node
+// allows. The node drops what it cannot parse or bound, stays up, stays
+// small and keeps serving its clients.
 
 #include "caf/test/unit_test.hpp"
 
@@ -13,20 +13,18 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 #include <unistd.h>
 
 using namespace dkv::test;
 
 namespace {
 
-bool has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 struct fixture {
   process_cluster cluster{1,
                           {"--dkv.partitions=8", "--dkv.n=1", "--dkv.r=1",
-                           "--dkv.w=1", "--dkv.log-level=warn"}};
+                           "--dkv.w=1", "--dkv.log-level=warn",
+                           "--dkv.max-connections=16"}};
 
   fixture() { CAF_REQUIRE(cluster.start_all()); }
 
@@ -78,6 +76,71 @@ CAF_TEST(silent truncated and slow connections do not block others) {
     ::close(fd);
   CAF_CHECK(serving("after-release"));
   CAF_CHECK(cluster.running(1));
+}
+
+CAF_TEST(a frame header announcing 4 GiB closes the connection) {
+  // BASP header: client handshake, payload length 0xfffffff0 (network
+  // byte order), operation data, source and destination actor all zero.
+  std::string header(32, '\0');
+  header[0] = '\x01';
+  for (int i = 4; i < 8; ++i)
+    header[i] = '\xff';
+  header[7] = '\xf0';
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    int fd = connect_loopback(cluster.port(1));
+    CAF_REQUIRE(fd >= 0);
+    send_all(fd, header);
+    CAF_CHECK(closed_by_peer(fd, 10000));
+    ::close(fd);
+  }
+  CAF_CHECK(serving("after-huge-header"));
+  CAF_CHECK(cluster.running(1));
+  // Before the guard the node zero-filled a 4 GiB buffer (or was killed).
+  auto peak = cluster.peak_resident_bytes(1);
+  CAF_MESSAGE("peak resident bytes: " << peak);
+  CAF_CHECK_GREATER(peak, 0u);
+  CAF_CHECK_LESS(peak, uint64_t{1} << 30);
+  CAF_CHECK(has(cluster.log(1), "transport.frame_refused"));
+}
+
+CAF_TEST(connections beyond the limit are closed and the node recovers) {
+  std::vector<int> held;
+  for (int i = 0; i < 24; ++i) {
+    int fd = connect_loopback(cluster.port(1));
+    CAF_REQUIRE(fd >= 0);
+    held.push_back(fd);
+  }
+  // The limit is 16 connections: the last ones are closed at once, the
+  // first ones stay open.
+  CAF_CHECK(closed_by_peer(held.back(), 10000));
+  CAF_CHECK(!closed_by_peer(held.front(), 500));
+  for (int fd : held)
+    ::close(fd);
+  CAF_CHECK(has(cluster.log(1), "transport.connection_refused"));
+  // Closed sockets leave the count as the node notices them.
+  for (int i = 0; i < 50 && !serving("after-flood"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CAF_CHECK(serving("after-flood"));
+  CAF_CHECK(cluster.running(1));
+}
+
+CAF_TEST(transport settings out of range stop the node with a clear error) {
+  cluster.kill(1);
+  auto refused = [&](const std::string& arg, const std::string& error) {
+    auto started = cluster.start_with(1, {arg}, 5000);
+    if (started)
+      cluster.kill(1);
+    return !started && has(cluster.log(1), error);
+  };
+  CAF_CHECK(refused("--dkv.max-message-size=100",
+                    "dkv.max-message-size: must be in"));
+  CAF_CHECK(refused("--dkv.max-message-size=1048576",
+                    "dkv.max-message-size: must exceed dkv.max-value-bytes"));
+  CAF_CHECK(refused("--dkv.max-connections=0",
+                    "dkv.max-connections: must be in"));
+  CAF_CHECK(refused("--openssl.cafile=no-such-ca.pem",
+                    "openssl.certificate: missing"));
+  CAF_CHECK(refused("--dkv.tls", "dkv.tls: true, but openssl.certificate"));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -1,0 +1,62 @@
+#include "transport/transport.hpp"
+
+#include <cstdio>
+
+#include "transport/guarded_multiplexer.hpp"
+
+namespace dkv {
+
+namespace {
+
+struct tls_file {
+  const char* key;
+  const std::string& path;
+};
+
+} // namespace
+
+bool tls_requested(const caf::actor_system_config& cfg) {
+  return !cfg.openssl_certificate.empty() || !cfg.openssl_key.empty()
+         || !cfg.openssl_cafile.empty() || !cfg.openssl_capath.empty();
+}
+
+std::string check_tls_files(const caf::actor_system_config& cfg) {
+  if (!tls_requested(cfg))
+    return {};
+  if (!cfg.openssl_capath.empty())
+    return "openssl.capath: not supported; name the cluster CA with "
+           "openssl.cafile";
+  // CAF would fall back to anonymous TLS without them, or fail on the
+  // first connection instead of at start.
+  for (auto file : {tls_file{"openssl.certificate", cfg.openssl_certificate},
+                    tls_file{"openssl.key", cfg.openssl_key},
+                    tls_file{"openssl.cafile", cfg.openssl_cafile}}) {
+    if (file.path.empty())
+      return std::string{file.key}
+             + ": missing (TLS needs openssl.certificate, openssl.key and "
+               "openssl.cafile)";
+    if (FILE* f = std::fopen(file.path.c_str(), "r"))
+      std::fclose(f);
+    else
+      return std::string{file.key} + ": cannot read '" + file.path + "'";
+  }
+  return {};
+}
+
+void load_transport(caf::actor_system_config& cfg) {
+  cfg.load<caf::io::middleman, guarded_multiplexer>();
+  if (tls_requested(cfg))
+    cfg.load<caf::openssl::manager>();
+}
+
+bool tls_enabled(const caf::actor_system& sys) {
+  return sys.has_openssl_manager();
+}
+
+caf::io::middleman_actor transport_actor(caf::actor_system& sys) {
+  if (tls_enabled(sys))
+    return sys.openssl_manager().actor_handle();
+  return sys.middleman().actor_handle();
+}
+
+} // namespace dkv
