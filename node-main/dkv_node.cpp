@@ -105,14 +105,6 @@ std::string node_config::to_settings(node_settings& out) const {
            "openssl.cafile are not set";
   if (auto why = check_tls_files(*this); !why.empty())
     return why;
-  // Measured: with CAF 0.17.6's openssl module, the connections between two
-  // nodes that dial each other drop as soon as their handshake completes,
-  // so the nodes never agree on the ring. Refuse rather than start a node
-  // that cannot form a cluster.
-  if (tls_requested(*this))
-    return "openssl.*: TLS between nodes is not available yet (connections "
-           "between nodes drop right after their TLS handshake); run on a "
-           "trusted network without the [openssl] settings";
   out.cluster = cluster_;
   out.name = name_;
   out.host = host_;

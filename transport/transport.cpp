@@ -1,6 +1,10 @@
 #include "transport/transport.hpp"
 
 #include <cstdio>
+#include <dlfcn.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "transport/guarded_multiplexer.hpp"
 
@@ -60,3 +64,22 @@ caf::io::middleman_actor transport_actor(caf::actor_system& sys) {
 }
 
 } // namespace dkv
+
+// CAF 0.17.6's TLS sessions leave OpenSSL's per-thread error queue filled
+// after a connection fails (they drain it only in log statements, which
+// Debian's build compiles out). The next SSL_get_error() on any other
+// connection of the multiplexer thread then reports that stale error and
+// CAF closes a healthy connection: one client exiting, or one redundant
+// connection closing, dropped every TLS link of a node (measured, with a
+// three-system reproduction). This definition takes the place of
+// OpenSSL's for the whole process, answers as it does, and empties the
+// queue once a connection has failed.
+extern "C" int SSL_get_error(const SSL* ssl, int ret) {
+  using get_error_fn = int (*)(const SSL*, int);
+  static auto openssl_get_error
+    = reinterpret_cast<get_error_fn>(dlsym(RTLD_NEXT, "SSL_get_error"));
+  auto result = openssl_get_error(ssl, ret);
+  if (result == SSL_ERROR_SSL || result == SSL_ERROR_SYSCALL)
+    ERR_clear_error();
+  return result;
+}
