@@ -107,6 +107,8 @@ std::string validate(const node_settings& s) {
   if (s.limits.max_value_bytes < 1
       || s.limits.max_value_bytes > 64 * 1024 * 1024)
     return "dkv.max-value-bytes: must be in 1..67108864";
+  if (s.limits.max_siblings < 1 || s.limits.max_siblings > 100000)
+    return "dkv.max-siblings: must be in 1..100000";
   if (s.max_clock_entries < 2)
     return "dkv.max-clock-entries: must be at least 2";
   if (s.max_requests_in_flight < 1 || s.max_requests_in_flight > 1000000)

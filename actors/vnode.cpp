@@ -8,6 +8,7 @@
 #include "caf/all.hpp"
 
 #include "actors/detail/clock_epochs.hpp"
+#include "actors/logging.hpp"
 #include "actors/storage_errors.hpp"
 
 namespace dkv {
@@ -45,6 +46,13 @@ void needs_fresh_epoch(vnode_state& st, const std::string& key) {
 }
 
 void track(vnode_state& st, const object& before, const object& after) {
+  auto many = storage::sibling_warning_threshold(st.cfg.store->limits());
+  if (before.siblings.size() <= many && after.siblings.size() > many)
+    logger("vnode")->warn("key.many_siblings partition={} key_bytes={} "
+                          "siblings={} limit={}",
+                          st.cfg.partition, after.key.size(),
+                          after.siblings.size(),
+                          st.cfg.store->limits().max_siblings);
   if (detail::hides_own_counter(before, after, st.cfg.self))
     needs_fresh_epoch(st, after.key);
   auto old_hash = detail::object_hash(before);

@@ -54,6 +54,8 @@ node_config::node_config() {
     .add(log_level_, "log-level", "trace, debug, info, warn, error, off")
     .add(max_key_bytes_, "max-key-bytes", "largest key accepted")
     .add(max_value_bytes_, "max-value-bytes", "largest value accepted")
+    .add(max_siblings_, "max-siblings",
+         "siblings a client write may leave on a key; more: refused (100)")
     .add(max_clock_entries_, "max-clock-entries",
          "version-vector entries kept before pruning the oldest")
     .add(max_requests_in_flight_, "max-requests-in-flight",
@@ -143,6 +145,9 @@ std::string node_config::to_settings(node_settings& out) const {
   out.limits.max_key_bytes = static_cast<size_t>(max_key_bytes_);
   out.limits.max_value_bytes = static_cast<size_t>(max_value_bytes_);
   out.max_clock_entries = static_cast<size_t>(max_clock_entries_);
+  if (!in_range(max_siblings_, 1, 100000))
+    return "dkv.max-siblings: must be in 1..100000";
+  out.limits.max_siblings = static_cast<size_t>(max_siblings_);
   if (!in_range(max_requests_in_flight_, 1, 1000000))
     return "dkv.max-requests-in-flight: must be in 1..1000000";
   out.max_requests_in_flight = static_cast<size_t>(max_requests_in_flight_);

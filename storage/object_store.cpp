@@ -150,6 +150,13 @@ status object_store::coordinate(partition_id p, const std::string& key,
         stored = std::move(*decoded);
       }
       result = apply_write(stored, req);
+      if (result.siblings.size() > limits_.max_siblings
+          && result.siblings.size() > stored.siblings.size())
+        return {status_code::invalid_argument,
+                "key has " + std::to_string(stored.siblings.size())
+                  + " siblings, the most a write may leave is "
+                  + std::to_string(limits_.max_siblings)
+                  + ": read it and write with its context to reconcile"};
       if (previous)
         *previous = stored;
       replacement = encode_record(result);

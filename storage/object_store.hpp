@@ -18,7 +18,16 @@ namespace dkv::storage {
 struct object_limits {
   size_t max_key_bytes = 1024;
   size_t max_value_bytes = 1024 * 1024;
+  /// A client write that would leave a key with more siblings is refused
+  /// (invalid_argument: reconcile first). Merges from replicas are never
+  /// refused: repair must not stall on a key a partition filled.
+  size_t max_siblings = 100;
 };
+
+/// The sibling count above which a key is logged as unhealthy.
+inline size_t sibling_warning_threshold(const object_limits& lim) {
+  return lim.max_siblings / 4 > 0 ? lim.max_siblings / 4 : 1;
+}
 
 /// Checks 1 <= |key| <= max_key_bytes; sets `why` otherwise.
 bool valid_key(const std::string& key, const object_limits& lim,

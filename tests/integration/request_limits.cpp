@@ -1,5 +1,6 @@
 // A node refuses client requests beyond dkv.max-requests-in-flight with a
-// quick `overloaded` and keeps serving once the load drops.
+// quick `overloaded` and keeps serving once the load drops; a blind write
+// that would leave more than dkv.max-siblings siblings is refused.
 
 #include "caf/test/unit_test.hpp"
 
@@ -46,6 +47,22 @@ CAF_TEST(a limit out of range stops the node with a clear error) {
   CAF_CHECK(!cluster.start_with(1, {"--dkv.max-requests-in-flight=0"}, 5000));
   CAF_CHECK(cluster.log(1).find("dkv.max-requests-in-flight: must be in")
             != std::string::npos);
+}
+
+CAF_TEST(a blind write beyond the sibling limit is refused with advice) {
+  cluster.kill(1);
+  CAF_REQUIRE(cluster.start_with(1, {"--dkv.max-siblings=2"}));
+  CAF_CHECK(ok(cluster.console(1, "put hot a")));
+  CAF_CHECK(ok(cluster.console(1, "put hot b")));
+  auto refused = cluster.console(1, "put hot c");
+  CAF_CHECK(has(refused, "invalid_argument"));
+  CAF_CHECK(has(refused, "write with its context"));
+  CAF_CHECK(has(cluster.log(1), "key.many_siblings"));
+  // The refused write changed nothing (reconciling is storage.object_store's
+  // test).
+  auto read = cluster.console(1, "get hot");
+  CAF_CHECK(has(read, "\"a\"") && has(read, "\"b\""));
+  CAF_CHECK(!has(read, "\"c\""));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

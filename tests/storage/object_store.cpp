@@ -249,6 +249,30 @@ CAF_TEST(coordinate issues a new dot per write) {
   CAF_CHECK(values_of(store, "k").empty());
 }
 
+CAF_TEST(a blind write beyond the sibling limit is refused and merges are not) {
+  object_limits lim;
+  lim.max_siblings = 3;
+  object_store capped{*memory, lim};
+  object out;
+  for (auto v : {"v1", "v2", "v3"})
+    CAF_REQUIRE(capped.coordinate(1, "k", put_req(replica_a, {}, v), out).ok());
+  CAF_REQUIRE_EQUAL(out.siblings.size(), 3u);
+  auto refused = capped.coordinate(1, "k", put_req(replica_a, {}, "v4"), out);
+  CAF_CHECK_EQUAL(code(refused), "invalid_argument");
+  CAF_MESSAGE(refused.message);
+  CAF_CHECK(values_of(capped, "k") == (strings{"v1", "v2", "v3"}));
+  // A replica's concurrent version still merges in (repair never stalls).
+  auto other = apply_write(object{"k", {}}, put_req(replica_b, {}, "w"));
+  CAF_CHECK(capped.merge(1, other, out).ok());
+  CAF_CHECK_EQUAL(out.siblings.size(), 4u);
+  // A write with the context reconciles them all into one.
+  CAF_CHECK(capped
+              .coordinate(1, "k", put_req(replica_a, context_of(out), "r"),
+                          out)
+              .ok());
+  CAF_CHECK(values_of(capped, "k") == (strings{"r"}));
+}
+
 CAF_TEST(merge follows causality) {
   // Replica A coordinates v1 then v2 (which saw v1); replica B, unaware,
   // coordinates w1.
