@@ -14,6 +14,7 @@
 #include "actors/node.hpp"
 #include "messages/type_registry.hpp"
 #include "node-main/node_config.hpp"
+#include "storage/storage_engine.hpp"
 
 namespace dkv {
 
@@ -203,6 +204,16 @@ bool config_file_readable(int argc, char** argv) {
 int run(caf::actor_system& sys, const dkv::node_settings& settings) {
   dkv::init_logging(settings.name, settings.log_level);
   auto log = dkv::logger("node");
+  // Every later storage call would fail until a reopen with recovery: stop
+  // at once (committed writes are in the log) and let the restart recover.
+  dkv::storage::set_environment_panic_handler(
+    [log](const std::string& message) {
+      log->critical("storage.panic error=\"{}\" action=\"exit 3; the "
+                    "restart runs recovery\"",
+                    message);
+      log->flush();
+      std::_Exit(3);
+    });
   auto node = dkv::start_node(sys, settings);
   if (!node) {
     log->critical("node.start_failed error=\"{}\"", sys.render(node.error()));

@@ -481,6 +481,14 @@ private:
     return txn->commit(0);
   }
 
+public:
+  status panic() {
+    if (auto ret = env_.set_flags(DB_PANIC_ENVIRONMENT, 1); ret != 0)
+      return bdb::failure(ret, "panic the environment in " + dir());
+    return {};
+  }
+
+private:
   bdb_options opts_;
   DbEnv env_;
   bool env_open_ = false;
@@ -502,6 +510,18 @@ std::unique_ptr<storage_engine> open_bdb_engine(const bdb_options& opts,
   }
   err = {};
   return engine;
+}
+
+void set_environment_panic_handler(
+  std::function<void(const std::string& message)> handler) {
+  bdb::panic_handler() = std::move(handler);
+}
+
+status panic_bdb_environment(storage_engine& engine) {
+  auto bdb = dynamic_cast<bdb_engine*>(&engine);
+  if (bdb == nullptr)
+    return {status_code::invalid_argument, "not a Berkeley DB engine"};
+  return bdb->panic();
 }
 
 } // namespace dkv::storage

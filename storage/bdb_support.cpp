@@ -67,6 +67,11 @@ void clear_messages() {
   messages.clear();
 }
 
+std::function<void(const std::string&)>& panic_handler() {
+  static std::function<void(const std::string&)> handler;
+  return handler;
+}
+
 status failure(int ret, const std::string& what) {
   if (ret == DB_NOTFOUND)
     return {status_code::not_found, {}};
@@ -80,8 +85,11 @@ status failure(int ret, const std::string& what) {
     return {status_code::no_space, msg};
   if (ret == DB_CHKSUM_FAIL)
     return {status_code::corruption, msg};
-  if (ret == DB_RUNRECOVERY)
-    msg += "; the environment is unusable until the node restarts";
+  if (ret == DB_RUNRECOVERY) {
+    msg += "; the environment is unusable until it is reopened with recovery";
+    if (auto& handler = panic_handler())
+      handler(msg);
+  }
   return {status_code::io_error, msg};
 }
 

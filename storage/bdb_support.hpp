@@ -50,6 +50,9 @@ inline bool is_deadlock(int ret) {
 /// else `io_error`.
 status failure(int ret, const std::string& what);
 
+/// What failure() calls on DB_RUNRECOVERY (set_environment_panic_handler).
+std::function<void(const std::string&)>& panic_handler();
+
 /// A Dbt for results: with DB_THREAD, Berkeley DB must allocate them; this
 /// reuses one buffer across calls and frees it.
 class result_dbt {

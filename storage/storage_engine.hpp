@@ -130,6 +130,18 @@ struct bdb_options {
 std::unique_ptr<storage_engine> open_bdb_engine(const bdb_options& opts,
                                                 status& err);
 
+/// Called once Berkeley DB reports DB_RUNRECOVERY (its environment is
+/// unusable: every later call fails until the environment is reopened with
+/// recovery). The message names the failed operation. A node stops here so
+/// that its restart recovers (dkv-node exits with code 3); unset, the
+/// engine only reports io_error. Process-wide; set before any engine opens.
+void set_environment_panic_handler(
+  std::function<void(const std::string& message)> handler);
+
+/// Fault injection for tests: makes the engine's Berkeley DB environment
+/// panic, as a failed log write or a corrupt region would.
+status panic_bdb_environment(storage_engine& engine);
+
 /// A volatile engine for tests with the same semantics.
 std::unique_ptr<storage_engine> make_memory_engine();
 
