@@ -1,11 +1,16 @@
 #include "transport/transport.hpp"
 
+#include <arpa/inet.h>
+#include <atomic>
 #include <cstdio>
 #include <dlfcn.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "actors/logging.hpp"
 #include "transport/guarded_multiplexer.hpp"
 
 namespace dkv {
@@ -63,6 +68,40 @@ caf::io::middleman_actor transport_actor(caf::actor_system& sys) {
   return sys.middleman().actor_handle();
 }
 
+namespace {
+
+/// Logs a TLS handshake that failed (see SSL_get_error below).
+void log_refused_handshake(const SSL* ssl) {
+  // A peer that hangs up during the handshake (a port probe, a client that
+  // gave up) is not a refusal; a bad certificate or a plain client is.
+  auto code = ERR_peek_error();
+  if (code == 0 || ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+    return;
+  static std::atomic<uint64_t> refused{0};
+  auto total = ++refused;
+  if (total > 8 && (total & (total - 1)) != 0)
+    return;
+  char reason[256];
+  ERR_error_string_n(code, reason, sizeof(reason));
+  std::string peer = "unknown";
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  auto fd = SSL_get_fd(ssl);
+  if (fd >= 0
+      && ::getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0
+      && addr.ss_family == AF_INET) {
+    auto in = reinterpret_cast<const sockaddr_in*>(&addr);
+    char ip[INET_ADDRSTRLEN] = "";
+    ::inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+    peer = std::string{ip} + ":" + std::to_string(ntohs(in->sin_port));
+  }
+  logger("transport")
+    ->warn("transport.tls_refused peer={} reason=\"{}\" total={}", peer,
+           reason, total);
+}
+
+} // namespace
+
 } // namespace dkv
 
 // CAF 0.17.6's TLS sessions leave OpenSSL's per-thread error queue filled
@@ -73,13 +112,18 @@ caf::io::middleman_actor transport_actor(caf::actor_system& sys) {
 // connection closing, dropped every TLS link of a node (measured, with a
 // three-system reproduction). This definition takes the place of
 // OpenSSL's for the whole process, answers as it does, and empties the
-// queue once a connection has failed.
+// queue once a connection has failed. CAF closes a refused handshake
+// silently; the refusal is logged here (the first ones, then at powers of
+// two: strangers must not fill the disk).
 extern "C" int SSL_get_error(const SSL* ssl, int ret) {
   using get_error_fn = int (*)(const SSL*, int);
   static auto openssl_get_error
     = reinterpret_cast<get_error_fn>(dlsym(RTLD_NEXT, "SSL_get_error"));
   auto result = openssl_get_error(ssl, ret);
-  if (result == SSL_ERROR_SSL || result == SSL_ERROR_SYSCALL)
+  if (result == SSL_ERROR_SSL || result == SSL_ERROR_SYSCALL) {
+    if (ssl != nullptr && !SSL_is_init_finished(ssl))
+      dkv::log_refused_handshake(ssl);
     ERR_clear_error();
+  }
   return result;
 }

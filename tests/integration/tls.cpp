@@ -106,6 +106,11 @@ CAF_TEST(a stranger and a plain client are refused quickly) {
   CAF_CHECK(has(distrust, "TLS refused"));
   CAF_CHECK_LESS(distrust_took.count(), 5000);
   CAF_CHECK(ok(cluster.console(2, "put after-strangers 1")));
+  // The node says why it refused them.
+  CAF_CHECK(has(cluster.log(2), "transport.tls_refused"));
+  auto log = cluster.log(2);
+  if (auto at = log.find("tls_refused"); at != std::string::npos)
+    CAF_MESSAGE(log.substr(at, 200));
   for (size_t i = 1; i <= 3; ++i)
     CAF_CHECK(!has(cluster.log(i), "peer.down"));
 }
