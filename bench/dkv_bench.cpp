@@ -427,18 +427,8 @@ int run(caf::actor_system& sys, const bench_config& cfg) {
 // Not CAF_MAIN: this main returns run()'s exit code.
 int main(int argc, char** argv) {
   bench_config cfg;
-  if (auto err = cfg.parse(argc, argv)) {
-    std::cerr << "dkv-bench: " << caf::actor_system_config::render(err)
-              << std::endl;
-    return 2;
-  }
-  if (cfg.cli_helptext_printed)
-    return 0;
-  if (auto why = dkv::check_tls_files(cfg); !why.empty()) {
-    std::cerr << "dkv-bench: " << why << std::endl;
-    return 2;
-  }
-  dkv::load_transport(cfg);
+  if (auto done = dkv::configure_client(cfg, argc, argv, "dkv-bench"))
+    return *done;
   caf::actor_system sys{cfg};
   return run(sys, cfg);
 }

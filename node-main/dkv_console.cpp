@@ -142,18 +142,8 @@ int main(int argc, char** argv) {
     }
   }
   console_config cfg;
-  if (auto err = cfg.parse(caf_argc, argv)) {
-    std::cerr << "dkv-console: " << caf::actor_system_config::render(err)
-              << std::endl;
-    return 2;
-  }
-  if (cfg.cli_helptext_printed)
-    return 0;
-  if (auto why = dkv::check_tls_files(cfg); !why.empty()) {
-    std::cerr << "dkv-console: " << why << std::endl;
-    return 2;
-  }
-  dkv::load_transport(cfg);
+  if (auto done = dkv::configure_client(cfg, caf_argc, argv, "dkv-console"))
+    return *done;
   caf::actor_system sys{cfg};
   caf_main(sys, cfg);
   return exit_code;

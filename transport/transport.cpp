@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdio>
 #include <dlfcn.h>
+#include <iostream>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -56,6 +57,23 @@ void load_transport(caf::actor_system_config& cfg) {
   cfg.load<caf::io::middleman, guarded_multiplexer>();
   if (tls_requested(cfg))
     cfg.load<caf::openssl::manager>();
+}
+
+std::optional<int> configure_client(caf::actor_system_config& cfg, int argc,
+                                    char** argv, const char* program) {
+  if (auto err = cfg.parse(argc, argv)) {
+    std::cerr << program << ": " << caf::actor_system_config::render(err)
+              << std::endl;
+    return 2;
+  }
+  if (cfg.cli_helptext_printed)
+    return 0;
+  if (auto why = check_tls_files(cfg); !why.empty()) {
+    std::cerr << program << ": " << why << std::endl;
+    return 2;
+  }
+  load_transport(cfg);
+  return std::nullopt;
 }
 
 bool tls_enabled(const caf::actor_system& sys) {

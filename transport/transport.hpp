@@ -11,6 +11,7 @@
 // without one is refused during the handshake.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "caf/actor.hpp"
@@ -32,6 +33,13 @@ std::string check_tls_files(const caf::actor_system_config& cfg);
 /// Loads the middleman on the guarded backend, and the openssl module when
 /// TLS is requested. Call after parsing and check_tls_files().
 void load_transport(caf::actor_system_config& cfg);
+
+/// For a client's main(): parses the command line (and config file),
+/// checks the TLS files and loads the transport. Returns the exit code to
+/// end with (0 after --help; 2 after printing "`program`: error"), or
+/// nothing when the actor system may start.
+std::optional<int> configure_client(caf::actor_system_config& cfg, int argc,
+                                    char** argv, const char* program);
 
 /// True if this system talks TLS.
 bool tls_enabled(const caf::actor_system& sys);
