@@ -44,13 +44,8 @@ CAF_TEST(garbage is dropped and the node keeps serving) {
   // frame starts with.
   for (auto bytes : {std::string{"GET / HTTP/1.1\r\nHost: dkv.example\r\n"
                                  "User-Agent: probe\r\n\r\n"},
-                     std::string(64 * 1024, '\xff')}) {
-    int fd = connect_loopback(port);
-    CAF_REQUIRE(fd >= 0);
-    send_all(fd, bytes);
-    CAF_CHECK(closed_by_peer(fd, 10000));
-    ::close(fd);
-  }
+                     std::string(64 * 1024, '\xff')})
+    CAF_CHECK(closed_after_sending(port, bytes));
   CAF_CHECK(serving("after-garbage"));
   CAF_CHECK(cluster.running(1));
 }
@@ -79,20 +74,8 @@ CAF_TEST(silent truncated and slow connections do not block others) {
 }
 
 CAF_TEST(a frame header announcing 4 GiB closes the connection) {
-  // BASP header: client handshake, payload length 0xfffffff0 (network
-  // byte order), operation data, source and destination actor all zero.
-  std::string header(32, '\0');
-  header[0] = '\x01';
-  for (int i = 4; i < 8; ++i)
-    header[i] = '\xff';
-  header[7] = '\xf0';
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    int fd = connect_loopback(cluster.port(1));
-    CAF_REQUIRE(fd >= 0);
-    send_all(fd, header);
-    CAF_CHECK(closed_by_peer(fd, 10000));
-    ::close(fd);
-  }
+  for (int attempt = 0; attempt < 3; ++attempt)
+    CAF_CHECK(closed_after_sending(cluster.port(1), huge_frame_header()));
   CAF_CHECK(serving("after-huge-header"));
   CAF_CHECK(cluster.running(1));
   // Before the guard the node zero-filled a 4 GiB buffer (or was killed).
