@@ -420,6 +420,37 @@ caf::result<get_reply_v1> handle_get(router_ptr self, get_request_v1& req) {
   return rp;
 }
 
+// -- client-driven coordination ----------------------------------------------
+
+/// The ring as preference lists, with every member's address and status
+/// from the gossiper: all a client needs to send reads straight to the
+/// replicas (paper §6.4).
+caf::result<routing_reply_v1> routing_table(router_ptr self) {
+  auto& st = self->state;
+  routing_reply_v1 reply;
+  auto& ring = st.view.ring;
+  reply.ring_version = ring.version;
+  reply.in_transition = in_transition(ring);
+  reply.partitions = st.settings().partitions;
+  reply.n = st.settings().n;
+  reply.r = st.settings().r;
+  reply.w = st.settings().w;
+  reply.max_key_bytes
+    = static_cast<uint32_t>(st.settings().limits.max_key_bytes);
+  for (uint32_t p = 0; p < reply.partitions; ++p)
+    reply.preference_lists.push_back(
+      detail::preference_list(ring, p, reply.n));
+  auto rp = self->make_response_promise<routing_reply_v1>();
+  self->request(st.gossip, st.settings().request_timeout, members_request_v1{})
+    .then(
+      [rp, reply](members_reply_v1& members) mutable {
+        reply.members = std::move(members.members);
+        rp.deliver(std::move(reply));
+      },
+      [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
 // -- tombstone reaping -------------------------------------------------------
 
 /// True if this node has a copy of `partition` (without creating one).
@@ -844,6 +875,11 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
       for (uint32_t p = 0; p < ring.owners.size(); ++p)
         reply.owners.push_back(owners_for(ring, p)[p]);
       return reply;
+    },
+    [self](routing_request_v1&) -> caf::result<routing_reply_v1> {
+      if (auto err = check_ring(self))
+        return err;
+      return routing_table(self);
     },
     [self](preflist_request_v1& req) -> caf::result<preflist_reply_v1> {
       if (auto err = check_key(self, req.key))

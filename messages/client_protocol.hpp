@@ -14,6 +14,9 @@
 //   preflist_request_v1 -> preflist_reply_v1 the key's primary replicas
 //   status_request_v1   -> status_reply_v1   counters and settings
 //   aae_request_v1      -> aae_reply_v1      anti-entropy per partition
+//   routing_request_v1  -> routing_reply_v1  preference lists, addresses
+//                                            (client-driven coordination,
+//                                            actors/cluster_client.hpp)
 //
 // Errors (caf::error of category "dkv", see messages/errors.hpp):
 // invalid_argument (key, value, context or r/w out of range),
@@ -130,7 +133,28 @@ DKV_INSPECT_EMPTY(members_request_v1)
 DKV_INSPECT(member_status, x.name, x.address, x.status, x.partitions,
             x.last_heard_ms)
 DKV_INSPECT(members_reply_v1, x.members)
+/// What a client needs to coordinate reads itself (paper §6.4): every
+/// partition's primary replicas and where each node listens.
+struct routing_request_v1 {};
+
+struct routing_reply_v1 {
+  uint64_t ring_version = 0;
+  /// While partitions move, writes also go to their gainers and reads may
+  /// need the node's view: clients then let a node coordinate.
+  bool in_transition = false;
+  uint32_t partitions = 0;
+  uint32_t n = 0;
+  uint32_t r = 0;
+  uint32_t w = 0;
+  uint32_t max_key_bytes = 0;
+  std::vector<std::vector<std::string>> preference_lists; // per partition
+  std::vector<member_status> members; // addresses and up/down
+};
+
 DKV_INSPECT_EMPTY(ring_request_v1)
+DKV_INSPECT_EMPTY(routing_request_v1)
+DKV_INSPECT(routing_reply_v1, x.ring_version, x.in_transition, x.partitions,
+            x.n, x.r, x.w, x.max_key_bytes, x.preference_lists, x.members)
 DKV_INSPECT(ring_reply_v1, x.partitions, x.owners)
 DKV_INSPECT(preflist_request_v1, x.key)
 DKV_INSPECT(preflist_reply_v1, x.partition, x.nodes)
@@ -263,6 +287,7 @@ using client_actor = caf::typed_actor<
   caf::replies_to<del_request_v1>::with<del_reply_v1>,
   caf::replies_to<members_request_v1>::with<members_reply_v1>,
   caf::replies_to<ring_request_v1>::with<ring_reply_v1>,
+  caf::replies_to<routing_request_v1>::with<routing_reply_v1>,
   caf::replies_to<preflist_request_v1>::with<preflist_reply_v1>,
   caf::replies_to<status_request_v1>::with<status_reply_v1>,
   caf::replies_to<aae_request_v1>::with<aae_reply_v1>,

@@ -32,6 +32,8 @@ inline void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<members_reply_v1>("dkv::members_reply_v1");
   cfg.add_message_type<ring_request_v1>("dkv::ring_request_v1");
   cfg.add_message_type<ring_reply_v1>("dkv::ring_reply_v1");
+  cfg.add_message_type<routing_request_v1>("dkv::routing_request_v1");
+  cfg.add_message_type<routing_reply_v1>("dkv::routing_reply_v1");
   cfg.add_message_type<preflist_request_v1>("dkv::preflist_request_v1");
   cfg.add_message_type<preflist_reply_v1>("dkv::preflist_reply_v1");
   cfg.add_message_type<status_request_v1>("dkv::status_request_v1");

@@ -55,8 +55,22 @@ CAF_TEST(the bench runs read-modify-writes for a number of operations) {
   CAF_CHECK_GREATER(number_in(run.json, "rmw", "count"), 0);
 }
 
+CAF_TEST(the bench lets the nodes coordinate when asked) {
+  for (auto mode : {"--coordination=node", "--read-fanout=all"}) {
+    CAF_MESSAGE(mode);
+    auto run = run_bench(cluster, 3, std::string{mode}
+                                       + " --records=100 --load --workload=B"
+                                         " --concurrency=4 --ops=300");
+    CAF_CHECK_EQUAL(run.exit_code, 0);
+    CAF_CHECK_EQUAL(number_in(run.json, "run", "ops"), 300);
+    CAF_CHECK_LESS_OR_EQUAL(number_in(run.json, "run", "errors"),
+                            tolerated_errors(300));
+  }
+}
+
 CAF_TEST(the bench rejects a bad option and an unreachable node) {
   CAF_CHECK_EQUAL(run_bench(cluster, 3, "--workload=Q").exit_code, 2);
+  CAF_CHECK_EQUAL(run_bench(cluster, 3, "--coordination=x").exit_code, 2);
   auto unreachable = std::string{DKV_BINARY_DIR}
                      + "/dkv-bench --nodes=127.0.0.1:1 --duration=1 "
                        ">/dev/null 2>&1";

@@ -1,0 +1,314 @@
+#include "actors/cluster_client.hpp"
+
+#include <memory>
+#include <optional>
+
+#include "caf/all.hpp"
+
+#include "actors/detail/get_quorum.hpp"
+#include "actors/detail/key_hash.hpp"
+#include "actors/node_settings.hpp"
+#include "messages/errors.hpp"
+#include "messages/node_protocol.hpp"
+#include "transport/transport.hpp"
+
+namespace dkv {
+
+namespace {
+
+struct client_state {
+  static inline const char* name = "dkv.cluster_client";
+  cluster_client_config cfg;
+  std::optional<routing_reply_v1> table;
+  /// Open connections by the address the node publishes on.
+  std::map<std::string, node_actor> connected;
+  std::map<std::string, bool> connecting;
+  /// Members by name: address, and whether their node reported them up.
+  std::map<std::string, member_status> members;
+  caf::actor_clock::time_point next_refresh{};
+  bool refreshing = false;
+  size_t next_relay = 0;
+};
+
+using client_ptr = caf::stateful_actor<client_state>*;
+
+/// A connected node, taking turns, to relay to or learn the table from.
+node_actor any_node(client_ptr self) {
+  auto& st = self->state;
+  if (st.connected.empty())
+    return {};
+  auto i = st.connected.begin();
+  std::advance(i, st.next_relay++ % st.connected.size());
+  return i->second;
+}
+
+void connect(client_ptr self, const std::string& address) {
+  auto& st = self->state;
+  std::string host;
+  uint16_t port = 0;
+  if (st.connected.count(address) > 0 || st.connecting[address]
+      || !parse_address(address, host, port))
+    return;
+  st.connecting[address] = true;
+  self
+    ->request(transport_actor(self->system()), st.cfg.request_timeout,
+              caf::connect_atom::value, host, port)
+    .then(
+      [self, address](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                      const std::set<std::string>&) {
+        self->state.connecting[address] = false;
+        if (!ptr)
+          return;
+        auto handle = caf::actor_cast<node_actor>(ptr);
+        self->monitor(handle);
+        self->state.connected[address] = handle;
+      },
+      [self, address](caf::error&) {
+        // Tried again at the next refresh of the table.
+        self->state.connecting[address] = false;
+      });
+}
+
+void on_table(client_ptr self, routing_reply_v1& table) {
+  auto& st = self->state;
+  st.members.clear();
+  for (auto& m : table.members) {
+    if (m.name != "?")
+      connect(self, m.address);
+    st.members[m.name] = m;
+  }
+  st.table = std::move(table);
+}
+
+/// Asks a node for the table when it is older than the refresh interval.
+/// Driven by requests, so an idle client makes no traffic.
+void maybe_refresh(client_ptr self) {
+  auto& st = self->state;
+  auto now = self->clock().now();
+  if (st.refreshing || now < st.next_refresh)
+    return;
+  auto node = any_node(self);
+  if (!node)
+    return;
+  st.refreshing = true;
+  st.next_refresh = now + st.cfg.refresh_interval;
+  self->request(node, st.cfg.request_timeout, routing_request_v1{})
+    .then(
+      [self](routing_reply_v1& table) {
+        self->state.refreshing = false;
+        on_table(self, table);
+      },
+      [self](caf::error&) { self->state.refreshing = false; });
+}
+
+/// The handle of `name` if the client may send it a replica request now:
+/// connected, and up in the view of the node the table came from.
+node_actor usable(client_ptr self, const std::string& name) {
+  auto& st = self->state;
+  auto m = st.members.find(name);
+  if (m == st.members.end() || m->second.status == "down")
+    return {};
+  auto c = st.connected.find(m->second.address);
+  return c != st.connected.end() ? c->second : node_actor{};
+}
+
+struct replica_plan {
+  uint32_t partition = 0;
+  std::vector<std::pair<std::string, node_actor>> replicas;
+};
+
+/// The usable primary replicas of `key`, in preference order; nothing when
+/// a node must coordinate instead.
+std::optional<replica_plan> plan(client_ptr self, const std::string& key,
+                                 uint32_t quorum) {
+  auto& st = self->state;
+  if (!st.table || st.table->in_transition || key.empty()
+      || key.size() > st.table->max_key_bytes || quorum > st.table->n
+      || st.table->partitions == 0)
+    return std::nullopt;
+  replica_plan result;
+  result.partition
+    = detail::partition_of(detail::key_hash(key), st.table->partitions);
+  if (result.partition >= st.table->preference_lists.size())
+    return std::nullopt;
+  for (auto& name : st.table->preference_lists[result.partition])
+    if (auto handle = usable(self, name))
+      result.replicas.emplace_back(name, handle);
+  if (result.replicas.size() < std::max<uint32_t>(quorum, 1))
+    return std::nullopt;
+  return result;
+}
+
+caf::error no_node() {
+  return make_error(dkv_errc::unavailable,
+                    "no node of the cluster is connected");
+}
+
+/// Lets a node answer: it coordinates or refuses, and replies straight to
+/// the requester.
+template <class Reply, class Request>
+caf::result<Reply> relay(client_ptr self, Request& req) {
+  auto node = any_node(self);
+  if (!node)
+    return no_node();
+  self->delegate(caf::actor_cast<caf::actor>(node), std::move(req));
+  return caf::delegated<Reply>{};
+}
+
+struct pending_get {
+  get_request_v1 request;
+  uint32_t partition = 0;
+  std::map<std::string, node_actor> asked;
+  detail::get_quorum quorum;
+  caf::typed_response_promise<get_reply_v1> promise;
+  bool answered = false;
+  bool repaired = false;
+};
+
+void repair(const pending_get& get) {
+  auto& merged = get.quorum.merged();
+  if (merged.siblings.empty())
+    return;
+  for (auto& name : get.quorum.stale_replicas())
+    if (auto i = get.asked.find(name); i != get.asked.end())
+      // Fire and forget, as a node's coordinator does: a lost repair is
+      // made by the next read or by anti-entropy.
+      caf::anon_send(i->second, vnode_merge_v1{get.partition, merged, false});
+}
+
+void check(client_ptr self, const std::shared_ptr<pending_get>& get) {
+  auto& q = get->quorum;
+  if (!get->answered && q.enough()) {
+    get->answered = true;
+    get_reply_v1 reply;
+    reply.values = live_values(q.merged());
+    reply.context = encode_context(context_of(q.merged()));
+    get->promise.deliver(std::move(reply));
+  } else if (!get->answered && q.impossible()) {
+    // A replica failed: the node's coordinator asks the others and stands
+    // in with fallbacks (sloppy quorum).
+    get->answered = true;
+    auto node = any_node(self);
+    if (!node) {
+      get->promise.deliver(no_node());
+      return;
+    }
+    self->request(node, self->state.cfg.request_timeout * 2, get->request)
+      .then([get](get_reply_v1& reply) { get->promise.deliver(reply); },
+            [get](caf::error& err) { get->promise.deliver(err); });
+  }
+  if (q.complete() && !get->repaired) {
+    get->repaired = true;
+    repair(*get);
+  }
+}
+
+caf::result<get_reply_v1> on_get(client_ptr self, get_request_v1& req) {
+  auto& st = self->state;
+  maybe_refresh(self);
+  auto r = req.r != 0 ? req.r : (st.table ? st.table->r : 0);
+  auto chosen = plan(self, req.key, r);
+  if (!chosen)
+    return relay<get_reply_v1>(self, req);
+  if (st.cfg.fanout == read_fanout::quorum)
+    chosen->replicas.resize(r);
+  std::vector<std::string> names;
+  for (auto& replica : chosen->replicas)
+    names.push_back(replica.first);
+  auto get = std::make_shared<pending_get>(pending_get{
+    req, chosen->partition,
+    {chosen->replicas.begin(), chosen->replicas.end()},
+    detail::get_quorum{req.key, std::move(names), r},
+    self->make_response_promise<get_reply_v1>()});
+  for (auto& [name, handle] : chosen->replicas) {
+    self
+      ->request(handle, st.cfg.request_timeout,
+                vnode_get_v1{chosen->partition, req.key})
+      .then(
+        [self, get, name = name](vnode_object_v1& reply) {
+          get->quorum.reply(name, reply.stored);
+          check(self, get);
+        },
+        [self, get, name = name](caf::error&) {
+          get->quorum.fail(name);
+          check(self, get);
+        });
+  }
+  return get->promise;
+}
+
+/// Sends a write to the key's first usable home replica, which coordinates
+/// it; a node forwards it there otherwise.
+template <class Reply, class Request>
+caf::result<Reply> on_write(client_ptr self, Request& req) {
+  maybe_refresh(self);
+  auto chosen = plan(self, req.key, 1);
+  if (!chosen)
+    return relay<Reply>(self, req);
+  auto home = caf::actor_cast<caf::actor>(chosen->replicas.front().second);
+  self->delegate(home, std::move(req));
+  return caf::delegated<Reply>{};
+}
+
+caf::behavior cluster_client(client_ptr self, cluster_client_config cfg) {
+  auto& st = self->state;
+  for (auto& [address, handle] : cfg.entry_points) {
+    auto node = caf::actor_cast<node_actor>(handle);
+    self->monitor(node);
+    st.connected[address] = node;
+  }
+  st.cfg = std::move(cfg);
+  self->set_down_handler([self](caf::down_msg& msg) {
+    auto& connected = self->state.connected;
+    for (auto i = connected.begin(); i != connected.end(); ++i)
+      if (i->second.address() == msg.source) {
+        connected.erase(i);
+        break;
+      }
+  });
+  maybe_refresh(self);
+  return {
+    [self](get_request_v1& req) { return on_get(self, req); },
+    [self](put_request_v1& req) { return on_write<put_reply_v1>(self, req); },
+    [self](del_request_v1& req) {
+      return on_write<del_reply_v1>(self, req);
+    },
+    [self](members_request_v1& req) {
+      return relay<members_reply_v1>(self, req);
+    },
+    [self](ring_request_v1& req) {
+      return relay<ring_reply_v1>(self, req);
+    },
+    [self](routing_request_v1& req) {
+      return relay<routing_reply_v1>(self, req);
+    },
+    [self](preflist_request_v1& req) {
+      return relay<preflist_reply_v1>(self, req);
+    },
+    [self](status_request_v1& req) {
+      return relay<status_reply_v1>(self, req);
+    },
+    [self](aae_request_v1& req) {
+      return relay<aae_reply_v1>(self, req);
+    },
+    [self](cluster_change_v1& req) {
+      return relay<cluster_plan_v1>(self, req);
+    },
+    [self](transfers_request_v1& req) {
+      return relay<transfers_reply_v1>(self, req);
+    },
+    [self](isolate_request_v1& req) {
+      return relay<isolate_reply_v1>(self, req);
+    },
+  };
+}
+
+} // namespace
+
+client_actor spawn_cluster_client(caf::actor_system& sys,
+                                  cluster_client_config cfg) {
+  return caf::actor_cast<client_actor>(sys.spawn(cluster_client,
+                                                 std::move(cfg)));
+}
+
+} // namespace dkv

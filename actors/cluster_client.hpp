@@ -1,0 +1,57 @@
+#pragma once
+
+// A client that coordinates reads itself (paper §6.4, client-driven
+// coordination). It keeps the cluster's routing table (each partition's
+// preference list, each node's address and status), taken from a node
+// and refreshed at most every `refresh_interval` while requests come,
+// keeps a connection to every node, and
+//  - sends a get straight to the key's replicas and merges their versions
+//    by causality (one network round trip instead of two), then repairs
+//    the stale replicas it asked;
+//  - sends a put or delete straight to the key's first home replica that
+//    is up, which coordinates it (no forwarding hop);
+//  - lets a node coordinate whenever it cannot: no table yet, partitions
+//    moving (writes then reach their gainers too), fewer than R replicas
+//    reachable (the node's sloppy quorum takes over), a replica failing,
+//    a key or R it cannot vouch for (the node answers with the error);
+//  - relays every other request (members, ring, status ...) to a node.
+// Its handle speaks client_actor, so an application that talked to one
+// node's handle switches by spawning this instead. Send it an exit message
+// when done (caf::anon_send_exit(client, caf::exit_reason::user_shutdown)):
+// like any actor that talked to remote nodes, CAF's registry keeps it
+// alive, and the actor system's shutdown would wait for it.
+
+#include <map>
+#include <string>
+
+#include "caf/fwd.hpp"
+#include "caf/timespan.hpp"
+
+#include "messages/client_protocol.hpp"
+
+namespace dkv {
+
+enum class read_fanout {
+  /// Ask R replicas (Voldemort's preferred reads): fewest messages; a
+  /// replica that fails brings in the node's coordination.
+  quorum,
+  /// Ask all N and answer after R (the paper's get): a slow replica does
+  /// not delay the answer, and every replica gets read repair.
+  all,
+};
+
+struct cluster_client_config {
+  /// Where to start: connected handles of one or more nodes, by the
+  /// address they publish on ("host:port", as in the routing table).
+  std::map<std::string, client_actor> entry_points;
+  /// Deadline of each replica request made by the client itself.
+  caf::timespan request_timeout = std::chrono::seconds(2);
+  caf::timespan refresh_interval = std::chrono::seconds(1);
+  read_fanout fanout = read_fanout::quorum;
+};
+
+/// REQUIRES: !cfg.entry_points.empty().
+client_actor spawn_cluster_client(caf::actor_system& sys,
+                                  cluster_client_config cfg);
+
+} // namespace dkv

@@ -1,0 +1,151 @@
+// The client-driven coordinator (actors/cluster_client.hpp, paper §6.4)
+// against three real nodes: reads go straight to the replicas once it has
+// the routing table, siblings and contexts behave as through a node, and a
+// dead replica costs no answer.
+
+#include "caf/test/unit_test.hpp"
+
+#include "caf/all.hpp"
+
+#include "actors/cluster_client.hpp"
+#include "fixtures/process_cluster.hpp"
+#include "fixtures/test_config.hpp"
+#include "transport/transport.hpp"
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+using namespace dkv;
+using namespace dkv::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+dkv_config& transport_config() {
+  static dkv_config cfg;
+  static bool loaded = false;
+  if (!loaded) {
+    load_transport(cfg);
+    loaded = true;
+  }
+  return cfg;
+}
+
+struct fixture {
+  process_cluster cluster{3,
+                          {"--dkv.partitions=16", "--dkv.log-level=warn"}};
+  caf::actor_system sys{transport_config()};
+  caf::scoped_actor self{sys};
+  client_actor client;
+
+  fixture() {
+    CAF_REQUIRE(cluster.start_all());
+    auto node = remote_on_transport<client_actor>(sys, "127.0.0.1",
+                                                  cluster.port(1));
+    CAF_REQUIRE(node);
+    cluster_client_config cfg;
+    cfg.entry_points["127.0.0.1:" + std::to_string(cluster.port(1))] = *node;
+    cfg.refresh_interval = 100ms;
+    client = spawn_cluster_client(sys, std::move(cfg));
+  }
+
+  ~fixture() {
+    self->send_exit(client, caf::exit_reason::user_shutdown);
+  }
+
+  std::optional<get_reply_v1> get(const std::string& key) {
+    std::optional<get_reply_v1> result;
+    self->request(client, 5s, get_request_v1{key, 0})
+      .receive([&](get_reply_v1& reply) { result = std::move(reply); },
+               [&](caf::error& err) { CAF_MESSAGE(sys.render(err)); });
+    return result;
+  }
+
+  std::optional<std::string> put(const std::string& key,
+                                 const std::string& context,
+                                 const std::string& value) {
+    std::optional<std::string> result;
+    self->request(client, 5s, put_request_v1{key, context, value, 0})
+      .receive([&](put_reply_v1& reply) { result = reply.context; },
+               [&](caf::error& err) { CAF_MESSAGE(sys.render(err)); });
+    return result;
+  }
+
+  /// Gets the nodes coordinated, summed over the cluster.
+  uint64_t node_coordinated_gets() {
+    uint64_t total = 0;
+    for (size_t i = 1; i <= 3; ++i) {
+      auto status = cluster.console(i, "status");
+      auto at = status.find("\"gets\":\"");
+      if (at != std::string::npos)
+        total += std::stoull(status.substr(at + 8));
+    }
+    return total;
+  }
+
+  /// Lets the client learn the table and connect to every node.
+  void warm_up() {
+    for (int i = 0; i < 20; ++i) {
+      get("warm-up");
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(cluster_client_tests, fixture)
+
+CAF_TEST(writes and reads keep siblings and contexts) {
+  CAF_REQUIRE(put("k", "", "v1"));
+  CAF_REQUIRE(put("k", "", "v2"));
+  auto both = get("k");
+  CAF_REQUIRE(both);
+  CAF_CHECK_EQUAL(both->values.size(), 2u);
+  CAF_REQUIRE(put("k", both->context, "v3"));
+  auto one = get("k");
+  CAF_REQUIRE(one);
+  CAF_REQUIRE_EQUAL(one->values.size(), 1u);
+  CAF_CHECK_EQUAL(one->values[0], "v3");
+  auto missing = get("never-written");
+  CAF_REQUIRE(missing);
+  CAF_CHECK(missing->values.empty());
+}
+
+CAF_TEST(reads go straight to the replicas once the table is known) {
+  for (int i = 0; i < 20; ++i)
+    CAF_REQUIRE(put("key" + std::to_string(i), "", "v"));
+  warm_up();
+  auto before = node_coordinated_gets();
+  for (int i = 0; i < 20; ++i) {
+    auto read = get("key" + std::to_string(i));
+    CAF_REQUIRE(read);
+    CAF_CHECK_EQUAL(read->values.size(), 1u);
+  }
+  CAF_CHECK_EQUAL(node_coordinated_gets(), before);
+}
+
+CAF_TEST(a dead replica costs no answer) {
+  for (int i = 0; i < 20; ++i)
+    CAF_REQUIRE(put("key" + std::to_string(i), "", "v"));
+  warm_up();
+  cluster.kill(2);
+  for (int i = 0; i < 20; ++i) {
+    auto read = get("key" + std::to_string(i));
+    CAF_REQUIRE(read);
+    CAF_CHECK_EQUAL(read->values.size(), 1u);
+    CAF_CHECK(put("key" + std::to_string(i), read->context, "w"));
+  }
+}
+
+CAF_TEST(other requests are relayed to a node) {
+  std::optional<members_reply_v1> members;
+  self->request(client, 5s, members_request_v1{})
+    .receive([&](members_reply_v1& reply) { members = std::move(reply); },
+             [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+  CAF_REQUIRE(members);
+  CAF_CHECK_EQUAL(members->members.size(), 3u);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
