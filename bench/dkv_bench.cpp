@@ -44,6 +44,7 @@
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
 
+#include "actors/cluster_client.hpp"
 #include "bench/support/endpoints.hpp"
 #include "bench/support/key_chooser.hpp"
 #include "bench/support/report.hpp"
@@ -73,6 +74,8 @@ struct bench_config : caf::actor_system_config {
   size_t seed = 0;
   std::string key_prefix = "bench-";
   bool json = false;
+  std::string coordination = "client";
+  std::string read_fanout = "quorum";
 
   bench_config() {
     dkv::register_types(*this); // dkv's messages and its error category
@@ -95,7 +98,11 @@ struct bench_config : caf::actor_system_config {
       .add(w, "w", "write quorum (0: the node's default)")
       .add(seed, "seed", "random seed (0: pick one)")
       .add(key_prefix, "key-prefix", "prefix of every key")
-      .add(json, "json", "print one JSON object");
+      .add(json, "json", "print one JSON object")
+      .add(coordination, "coordination",
+           "client (reads go straight to the replicas, paper 6.4) or node")
+      .add(read_fanout, "read-fanout",
+           "client coordination: ask quorum (R) or all (N) replicas");
   }
 };
 
@@ -371,6 +378,10 @@ int run(caf::actor_system& sys, const bench_config& cfg) {
     return fail("--records and --concurrency must be positive");
   if (cfg.duration < 0 || cfg.warmup < 0)
     return fail("--duration and --warmup must not be negative");
+  if (cfg.coordination != "client" && cfg.coordination != "node")
+    return fail("--coordination must be client or node");
+  if (cfg.read_fanout != "quorum" && cfg.read_fanout != "all")
+    return fail("--read-fanout must be quorum or all");
   phase_control ctl;
   for (auto& [host, port] : *endpoints) {
     auto node = dkv::remote_on_transport<dkv::client_actor>(sys, host, port);
@@ -380,6 +391,16 @@ int run(caf::actor_system& sys, const bench_config& cfg) {
       return 1;
     }
     ctl.nodes.push_back(std::move(*node));
+  }
+  if (cfg.coordination == "client") {
+    dkv::cluster_client_config client;
+    for (size_t i = 0; i < endpoints->size(); ++i)
+      client.entry_points[(*endpoints)[i].first + ":"
+                          + std::to_string((*endpoints)[i].second)]
+        = ctl.nodes[i];
+    client.fanout = cfg.read_fanout == "all" ? dkv::read_fanout::all
+                                             : dkv::read_fanout::quorum;
+    ctl.nodes = {dkv::spawn_cluster_client(sys, std::move(client))};
   }
   ctl.mix = *mix;
   ctl.records = cfg.records;
@@ -400,7 +421,9 @@ int run(caf::actor_system& sys, const bench_config& cfg) {
                         cfg.r,
                         cfg.w,
                         seed,
-                        {}};
+                        {},
+                        cfg.coordination,
+                        cfg.read_fanout};
   for (auto& [host, port] : *endpoints)
     settings.nodes.push_back(host + ":" + std::to_string(port));
   if (!cfg.json)
@@ -414,6 +437,8 @@ int run(caf::actor_system& sys, const bench_config& cfg) {
   }
   if (cfg.duration > 0 || cfg.ops > 0)
     phases.push_back(run_phase(sys, cfg, ctl, keys, seed * 1000003));
+  if (cfg.coordination == "client")
+    caf::anon_send_exit(ctl.nodes.front(), caf::exit_reason::user_shutdown);
   if (cfg.json)
     print_json(stdout, settings, phases);
   else

@@ -108,15 +108,18 @@ struct run_settings {
   uint32_t w = 0;
   uint64_t seed = 0;
   std::vector<std::string> nodes; // host:port
+  std::string coordination;        // client or node
+  std::string read_fanout;         // quorum or all (client coordination)
 };
 
 inline void print_text(std::FILE* out, const run_settings& s) {
   std::fprintf(out,
                "dkv-bench: workload %c (%s), %s keys of %" PRIu64
                " records, %" PRIu64 "-byte values, concurrency %" PRIu64
-               ", %zu node(s), seed %" PRIu64 "\n",
+               ", %zu node(s), %s coordination, seed %" PRIu64 "\n",
                s.mix.name, s.mix.summary, s.distribution.c_str(), s.records,
-               s.value_bytes, s.concurrency, s.nodes.size(), s.seed);
+               s.value_bytes, s.concurrency, s.nodes.size(),
+               s.coordination.c_str(), s.seed);
 }
 
 /// The live progress line (on a terminal): "[run   3 s] 12345 ops, ...".
@@ -205,9 +208,12 @@ inline void print_json(std::FILE* out, const run_settings& s,
   std::fprintf(out,
                "{\"workload\":\"%c\",\"distribution\":%s,\"records\":%" PRIu64
                ",\"value_bytes\":%" PRIu64 ",\"concurrency\":%" PRIu64
-               ",\"nodes\":[%s],\"r\":%u,\"w\":%u,\"seed\":%" PRIu64,
+               ",\"nodes\":[%s],\"r\":%u,\"w\":%u,\"seed\":%" PRIu64
+               ",\"coordination\":%s,\"read_fanout\":%s",
                s.mix.name, json_string(s.distribution).c_str(), s.records,
-               s.value_bytes, s.concurrency, nodes.c_str(), s.r, s.w, s.seed);
+               s.value_bytes, s.concurrency, nodes.c_str(), s.r, s.w, s.seed,
+               json_string(s.coordination).c_str(),
+               json_string(s.read_fanout).c_str());
   for (auto& p : phases)
     std::fprintf(out, ",\"%s\":%s", p.name.c_str(), to_json(p).c_str());
   std::fprintf(out, "}\n");
