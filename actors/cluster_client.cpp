@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 
 #include "caf/all.hpp"
 
@@ -16,6 +17,8 @@ namespace dkv {
 
 namespace {
 
+struct pending_get;
+
 struct client_state {
   static inline const char* name = "dkv.cluster_client";
   cluster_client_config cfg;
@@ -28,17 +31,37 @@ struct client_state {
   caf::actor_clock::time_point next_refresh{};
   bool refreshing = false;
   size_t next_relay = 0;
+  /// Gets waiting for replicas, by id: their deadlines are checked by one
+  /// sweep timer, not a CAF request timeout each (every request timeout
+  /// wakes CAF's clock thread twice: a fifth of this actor's CPU at load).
+  std::map<uint64_t, std::shared_ptr<pending_get>> open_gets;
+  uint64_t next_get = 0;
+  bool sweeping = false;
 };
 
 using client_ptr = caf::stateful_actor<client_state>*;
 
-/// A connected node, taking turns, to relay to or learn the table from.
+/// A connected node, taking turns, to relay to or learn the table from;
+/// one the table calls down only when no other is connected (a paused
+/// process keeps its connections).
 node_actor any_node(client_ptr self) {
   auto& st = self->state;
   if (st.connected.empty())
     return {};
+  std::set<std::string> down;
+  for (auto& [name, m] : st.members)
+    if (m.status == "down")
+      down.insert(m.address);
+  auto n = st.connected.size();
+  auto start = st.next_relay++;
+  for (size_t k = 0; k < n; ++k) {
+    auto i = st.connected.begin();
+    std::advance(i, (start + k) % n);
+    if (down.count(i->first) == 0)
+      return i->second;
+  }
   auto i = st.connected.begin();
-  std::advance(i, st.next_relay++ % st.connected.size());
+  std::advance(i, start % n);
   return i->second;
 }
 
@@ -155,7 +178,11 @@ caf::result<Reply> relay(client_ptr self, Request& req) {
   return caf::delegated<Reply>{};
 }
 
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
+
 struct pending_get {
+  uint64_t id = 0;
+  caf::actor_clock::time_point deadline;
   get_request_v1 request;
   uint32_t partition = 0;
   std::map<std::string, node_actor> asked;
@@ -201,6 +228,36 @@ void check(client_ptr self, const std::shared_ptr<pending_get>& get) {
     get->repaired = true;
     repair(*get);
   }
+  if (get->answered && get->repaired)
+    self->state.open_gets.erase(get->id);
+}
+
+/// Replicas that have not answered a get: all of them, or those reached
+/// through the connection `lost` (when given).
+void fail_silent(client_ptr self, const std::shared_ptr<pending_get>& get,
+                 const caf::actor_addr* lost) {
+  for (auto& [name, handle] : get->asked)
+    if (!lost || handle.address() == *lost)
+      get->quorum.fail(name); // ignored for replicas that answered
+  check(self, get);
+}
+
+/// Fails what replicas owe to gets past their deadline; runs while gets
+/// are open.
+void sweep(client_ptr self) {
+  auto& st = self->state;
+  st.sweeping = false;
+  auto now = self->clock().now();
+  std::vector<std::shared_ptr<pending_get>> late;
+  for (auto& [id, get] : st.open_gets)
+    if (get->deadline <= now)
+      late.push_back(get);
+  for (auto& get : late)
+    fail_silent(self, get, nullptr);
+  if (!st.open_gets.empty()) {
+    st.sweeping = true;
+    self->delayed_send(self, st.cfg.request_timeout / 10, sweep_atom::value);
+  }
 }
 
 caf::result<get_reply_v1> on_get(client_ptr self, get_request_v1& req) {
@@ -216,13 +273,19 @@ caf::result<get_reply_v1> on_get(client_ptr self, get_request_v1& req) {
   for (auto& replica : chosen->replicas)
     names.push_back(replica.first);
   auto get = std::make_shared<pending_get>(pending_get{
-    req, chosen->partition,
+    ++st.next_get, self->clock().now() + st.cfg.request_timeout, req,
+    chosen->partition,
     {chosen->replicas.begin(), chosen->replicas.end()},
     detail::get_quorum{req.key, std::move(names), r},
     self->make_response_promise<get_reply_v1>()});
+  st.open_gets.emplace(get->id, get);
+  if (!st.sweeping) {
+    st.sweeping = true;
+    self->delayed_send(self, st.cfg.request_timeout / 10, sweep_atom::value);
+  }
   for (auto& [name, handle] : chosen->replicas) {
     self
-      ->request(handle, st.cfg.request_timeout,
+      ->request(handle, caf::infinite,
                 vnode_get_v1{chosen->partition, req.key})
       .then(
         [self, get, name = name](vnode_object_v1& reply) {
@@ -265,10 +328,17 @@ caf::behavior cluster_client(client_ptr self, cluster_client_config cfg) {
         connected.erase(i);
         break;
       }
+    // CAF 0.17 drops what was on its way to a lost connection silently.
+    std::vector<std::shared_ptr<pending_get>> open;
+    for (auto& [id, get] : self->state.open_gets)
+      open.push_back(get);
+    for (auto& get : open)
+      fail_silent(self, get, &msg.source);
   });
   maybe_refresh(self);
   return {
     [self](get_request_v1& req) { return on_get(self, req); },
+    [self](sweep_atom) { sweep(self); },
     [self](put_request_v1& req) { return on_write<put_reply_v1>(self, req); },
     [self](del_request_v1& req) {
       return on_write<del_reply_v1>(self, req);

@@ -139,6 +139,22 @@ CAF_TEST(a dead replica costs no answer) {
   }
 }
 
+CAF_TEST(a paused replica costs no answer once the cluster sees it down) {
+  for (int i = 0; i < 20; ++i)
+    CAF_REQUIRE(put("key" + std::to_string(i), "", "v"));
+  warm_up();
+  // SIGSTOP keeps the connections open: only deadlines and the peers'
+  // failure detector tell the client.
+  cluster.pause(2);
+  std::this_thread::sleep_for(6s);
+  for (int i = 0; i < 20; ++i) {
+    auto read = get("key" + std::to_string(i));
+    CAF_REQUIRE(read);
+    CAF_CHECK_EQUAL(read->values.size(), 1u);
+  }
+  cluster.resume(2);
+}
+
 CAF_TEST(other requests are relayed to a node) {
   std::optional<members_reply_v1> members;
   self->request(client, 5s, members_request_v1{})
