@@ -51,6 +51,7 @@ caf::expected<std::shared_ptr<node_storage>>
 open_node_storage(const node_settings& s) {
   storage::bdb_options opts;
   opts.directory = s.data_dir;
+  opts.cache_bytes = static_cast<size_t>(s.cache_bytes);
   opts.default_mode = s.durability == sync_policy::all
                         ? storage::durability::sync
                         : storage::durability::write_no_sync;

@@ -65,6 +65,8 @@ struct node_settings {
   sync_policy durability = sync_policy::none;
   std::string log_level = "info";
   storage::object_limits limits;
+  /// Berkeley DB's cache (dkv.cache-size).
+  uint64_t cache_bytes = 64 * 1024 * 1024;
   size_t max_clock_entries = default_max_clock_entries;
   /// Client requests this node coordinates or forwards at once; beyond it
   /// a request is refused with `overloaded` at once instead of queueing

@@ -55,6 +55,8 @@ node_config::node_config() {
     .add(log_level_, "log-level", "trace, debug, info, warn, error, off")
     .add(max_key_bytes_, "max-key-bytes", "largest key accepted")
     .add(max_value_bytes_, "max-value-bytes", "largest value accepted")
+    .add(cache_size_, "cache-size",
+         "bytes of Berkeley DB cache (default 64 MiB)")
     .add(max_siblings_, "max-siblings",
          "siblings a client write may leave on a key; more: refused (100)")
     .add(max_clock_entries_, "max-clock-entries",
@@ -146,6 +148,9 @@ std::string node_config::to_settings(node_settings& out) const {
   out.limits.max_key_bytes = static_cast<size_t>(max_key_bytes_);
   out.limits.max_value_bytes = static_cast<size_t>(max_value_bytes_);
   out.max_clock_entries = static_cast<size_t>(max_clock_entries_);
+  if (!in_range(cache_size_, 1 << 20, int64_t{1} << 40))
+    return "dkv.cache-size: must be in 1048576..1099511627776 bytes";
+  out.cache_bytes = static_cast<uint64_t>(cache_size_);
   if (!in_range(max_siblings_, 1, 100000))
     return "dkv.max-siblings: must be in 1..100000";
   out.limits.max_siblings = static_cast<size_t>(max_siblings_);

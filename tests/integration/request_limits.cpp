@@ -47,6 +47,11 @@ CAF_TEST(a limit out of range stops the node with a clear error) {
   CAF_CHECK(!cluster.start_with(1, {"--dkv.max-requests-in-flight=0"}, 5000));
   CAF_CHECK(cluster.log(1).find("dkv.max-requests-in-flight: must be in")
             != std::string::npos);
+  CAF_CHECK(!cluster.start_with(1, {"--dkv.cache-size=4096"}, 5000));
+  CAF_CHECK(has(cluster.log(1), "dkv.cache-size: must be in"));
+  // A bigger cache than the default is taken.
+  CAF_REQUIRE(cluster.start_with(1, {"--dkv.cache-size=268435456"}));
+  CAF_CHECK(ok(cluster.console(1, "put k v")));
 }
 
 CAF_TEST(a blind write beyond the sibling limit is refused with advice) {
