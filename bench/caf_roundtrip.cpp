@@ -195,19 +195,7 @@ phase_summary measure(caf::actor_system& sys, const roundtrip_config& cfg,
     self->receive([&](caf::down_msg&) { --running; },
                   caf::after(std::chrono::milliseconds(100)) >> [] {});
   }
-  phase_summary summary;
-  summary.name = "run";
-  auto end = std::min(clock_type::now(), ctl.stop_at);
-  summary.seconds
-    = std::chrono::duration<double>(end - ctl.measure_from).count();
-  for (auto& x : results)
-    summary.results.merge(x);
-  if (abandoned > 0) {
-    summary.results.errors["bench.abandoned"] = abandoned;
-    summary.results.error_sample["bench.abandoned"]
-      = "no reply before the run's end plus 3 s";
-  }
-  return summary;
+  return summarize("run", ctl.measure_from, ctl.stop_at, results, abandoned);
 }
 
 int run_client(caf::actor_system& sys, const roundtrip_config& cfg) {

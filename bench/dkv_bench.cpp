@@ -347,21 +347,8 @@ phase_summary run_phase(caf::actor_system& sys, const bench_config& cfg,
   }
   if (tty)
     clear_progress(stdout);
-  phase_summary summary;
-  summary.name = ctl.load ? "load" : "run";
-  // A timed run measures its duration: not the wait for requests still
-  // open, nor an abandoned request's grace.
-  auto end = std::min(clock_type::now(), ctl.stop_at);
-  summary.seconds
-    = std::chrono::duration<double>(end - ctl.measure_from).count();
-  for (auto& x : results)
-    summary.results.merge(x);
-  if (abandoned > 0) {
-    summary.results.errors["bench.abandoned"] = abandoned;
-    summary.results.error_sample["bench.abandoned"]
-      = "no reply before the run's end plus 3 s";
-  }
-  return summary;
+  return summarize(ctl.load ? "load" : "run", ctl.measure_from, ctl.stop_at,
+                   results, abandoned);
 }
 
 int run(caf::actor_system& sys, const bench_config& cfg) {

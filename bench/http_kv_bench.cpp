@@ -448,14 +448,8 @@ phase_summary run_phase(phase_control& ctl, std::vector<http_connection>& conns,
     });
   for (auto& t : threads)
     t.join();
-  phase_summary summary;
-  summary.name = ctl.load ? "load" : "run";
-  auto end = std::min(clock_type::now(), ctl.stop_at);
-  summary.seconds
-    = std::chrono::duration<double>(end - ctl.measure_from).count();
-  for (auto& x : results)
-    summary.results.merge(x);
-  return summary;
+  return summarize(ctl.load ? "load" : "run", ctl.measure_from, ctl.stop_at,
+                   results, 0);
 }
 
 std::optional<workload> workload_of(const http_bench_config& cfg) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <map>
@@ -64,6 +65,29 @@ struct phase_summary {
     return seconds > 0 ? static_cast<double>(results.ops()) / seconds : 0.0;
   }
 };
+
+/// A phase's summary from its clients' results. A timed run measures its
+/// duration from `measure_from` up to `stop_at`: not the wait for requests
+/// still open, nor an abandoned request's grace (`abandoned`: clients
+/// stopped with a request open).
+template <class TimePoint>
+phase_summary summarize(std::string name, TimePoint measure_from,
+                        TimePoint stop_at,
+                        const std::vector<phase_results>& results,
+                        uint64_t abandoned) {
+  phase_summary summary;
+  summary.name = std::move(name);
+  auto end = std::min(TimePoint::clock::now(), stop_at);
+  summary.seconds = std::chrono::duration<double>(end - measure_from).count();
+  for (auto& x : results)
+    summary.results.merge(x);
+  if (abandoned > 0) {
+    summary.results.errors["bench.abandoned"] = abandoned;
+    summary.results.error_sample["bench.abandoned"]
+      = "no reply before the run's end plus 3 s";
+  }
+  return summary;
+}
 
 /// The reported percentiles, in the order of the table's columns.
 constexpr std::pair<const char*, double> reported_percentiles[]
