@@ -8,10 +8,8 @@
 
 #include "actors/detail/get_quorum.hpp"
 #include "actors/detail/key_hash.hpp"
-#include "actors/node_settings.hpp"
 #include "messages/errors.hpp"
 #include "messages/node_protocol.hpp"
-#include "transport/transport.hpp"
 
 namespace dkv {
 
@@ -23,9 +21,9 @@ struct client_state {
   static inline const char* name = "dkv.cluster_client";
   cluster_client_config cfg;
   std::optional<routing_reply_v1> table;
-  /// Open connections by the address the node publishes on.
+  /// Open connections by the address the node publishes on: the entry
+  /// points still connected.
   std::map<std::string, node_actor> connected;
-  std::map<std::string, bool> connecting;
   /// Members by name: address, and whether their node reported them up.
   std::map<std::string, member_status> members;
   caf::actor_clock::time_point next_refresh{};
@@ -65,41 +63,11 @@ node_actor any_node(client_ptr self) {
   return i->second;
 }
 
-void connect(client_ptr self, const std::string& address) {
-  auto& st = self->state;
-  std::string host;
-  uint16_t port = 0;
-  if (st.connected.count(address) > 0 || st.connecting[address]
-      || !parse_address(address, host, port))
-    return;
-  st.connecting[address] = true;
-  self
-    ->request(transport_actor(self->system()), st.cfg.request_timeout,
-              caf::connect_atom::value, host, port)
-    .then(
-      [self, address](const caf::node_id&, caf::strong_actor_ptr& ptr,
-                      const std::set<std::string>&) {
-        self->state.connecting[address] = false;
-        if (!ptr)
-          return;
-        auto handle = caf::actor_cast<node_actor>(ptr);
-        self->monitor(handle);
-        self->state.connected[address] = handle;
-      },
-      [self, address](caf::error&) {
-        // Tried again at the next refresh of the table.
-        self->state.connecting[address] = false;
-      });
-}
-
 void on_table(client_ptr self, routing_reply_v1& table) {
   auto& st = self->state;
   st.members.clear();
-  for (auto& m : table.members) {
-    if (m.name != "?")
-      connect(self, m.address);
+  for (auto& m : table.members)
     st.members[m.name] = m;
-  }
   st.table = std::move(table);
 }
 

@@ -3,8 +3,10 @@
 // A client that coordinates reads itself (paper §6.4, client-driven
 // coordination). It keeps the cluster's routing table (each partition's
 // preference list, each node's address and status), taken from a node
-// and refreshed at most every `refresh_interval` while requests come,
-// keeps a connection to every node, and
+// and refreshed at most every `refresh_interval` while requests come; it
+// talks to the nodes it was given (connect to every node for reads to go
+// straight to any key's replicas; a lost one is not reconnected: its keys
+// then go through the others), and
 //  - sends a get straight to the key's replicas and merges their versions
 //    by causality (one network round trip instead of two), then repairs
 //    the stale replicas it asked;
@@ -41,8 +43,8 @@ enum class read_fanout {
 };
 
 struct cluster_client_config {
-  /// Where to start: connected handles of one or more nodes, by the
-  /// address they publish on ("host:port", as in the routing table).
+  /// Connected handles of the nodes to use, by the address they publish
+  /// on ("host:port", as in the routing table): all of them, ideally.
   std::map<std::string, client_actor> entry_points;
   /// Deadline of each replica request made by the client itself.
   caf::timespan request_timeout = std::chrono::seconds(2);

@@ -41,11 +41,14 @@ struct fixture {
 
   fixture() {
     CAF_REQUIRE(cluster.start_all());
-    auto node = remote_on_transport<client_actor>(sys, "127.0.0.1",
-                                                  cluster.port(1));
-    CAF_REQUIRE(node);
     cluster_client_config cfg;
-    cfg.entry_points["127.0.0.1:" + std::to_string(cluster.port(1))] = *node;
+    for (size_t i = 1; i <= 3; ++i) {
+      auto node = remote_on_transport<client_actor>(sys, "127.0.0.1",
+                                                    cluster.port(i));
+      CAF_REQUIRE(node);
+      cfg.entry_points["127.0.0.1:" + std::to_string(cluster.port(i))]
+        = *node;
+    }
     cfg.refresh_interval = 100ms;
     client = spawn_cluster_client(sys, std::move(cfg));
   }
@@ -84,7 +87,7 @@ struct fixture {
     return total;
   }
 
-  /// Lets the client learn the table and connect to every node.
+  /// Lets the client learn the table.
   void warm_up() {
     for (int i = 0; i < 20; ++i) {
       get("warm-up");
