@@ -15,6 +15,7 @@
 #include "actors/get_coordinator.hpp"
 #include "actors/gossiper.hpp"
 #include "actors/handoff_queue.hpp"
+#include "actors/log_flusher.hpp"
 #include "actors/logging.hpp"
 #include "actors/put_coordinator.hpp"
 #include "actors/storage_errors.hpp"
@@ -43,6 +44,8 @@ struct router_state {
   caf::actor gossip;
   caf::actor entropy;
   caf::actor transfers;
+  /// The group commit of durable writes; none with durability "none".
+  log_flusher_actor log_flusher;
   /// Partitions this node stopped replicating: replica requests for them
   /// are refused until then, so a coordinator with an older ring cannot
   /// write a copy that is about to be dropped (or read an empty one).
@@ -78,6 +81,8 @@ struct router_state {
       caf::anon_send_exit(entropy, caf::exit_reason::user_shutdown);
     if (transfers)
       caf::anon_send_exit(transfers, caf::exit_reason::user_shutdown);
+    if (log_flusher)
+      caf::anon_send_exit(log_flusher, caf::exit_reason::user_shutdown);
   }
 };
 
@@ -156,6 +161,8 @@ vnode_actor vnode_for(router_ptr self, uint32_t partition) {
   if (auto i = st.reaped_recently.find(partition);
       i != st.reaped_recently.end())
     vcfg.reaped = i->second;
+  vcfg.log_flusher = st.log_flusher;
+  vcfg.sync_every_write = st.settings().durability == sync_policy::all;
   auto handle = self->system().spawn(vnode, std::move(vcfg));
   self->monitor(handle);
   st.vnodes.emplace(partition, handle);
@@ -766,6 +773,10 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
   tcfg.gossiper = st.gossip;
   st.transfers = spawn_transfer_manager(self->system(), std::move(tcfg));
   self->monitor(st.transfers);
+  if (st.settings().durability != sync_policy::none) {
+    st.log_flusher = spawn_log_flusher(self->system(), {st.cfg.store, true});
+    self->monitor(st.log_flusher);
+  }
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
     for (auto i = st.vnodes.begin(); i != st.vnodes.end(); ++i)
@@ -782,14 +793,17 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
       }
     if (msg.source == st.handoff.address() || msg.source == st.gossip.address()
         || msg.source == st.entropy.address()
-        || msg.source == st.transfers.address()) {
+        || msg.source == st.transfers.address()
+        || msg.source == st.log_flusher.address()) {
       // Without its handoff queue the node would silently stop delivering
       // hints, without its gossiper it would route by a frozen view, without
-      // its entropy manager replicas would stop converging: fail, so the
-      // supervisor restarts the router (and all three).
+      // its entropy manager replicas would stop converging, without its
+      // log flusher no durable write would be answered: fail, so the
+      // supervisor restarts the router (and all of them).
       auto who = msg.source == st.gossip.address()     ? "gossiper"
                  : msg.source == st.handoff.address()  ? "handoff"
                  : msg.source == st.entropy.address()  ? "entropy_manager"
+                 : msg.source == st.log_flusher.address() ? "log_flusher"
                                                        : "transfer_manager";
       st.log->error("{}.down reason=\"{}\"", who,
                     self->system().render(msg.reason));

@@ -116,6 +116,34 @@ caf::error load_epochs(vnode_state& st) {
   return caf::none;
 }
 
+/// How a write commits: a durable one syncs, on commit or, with a log
+/// flusher, through the group commit before it is answered.
+storage::write_options write_mode(const vnode_state& st, bool sync) {
+  storage::write_options opts;
+  bool durable = sync || st.cfg.sync_every_write;
+  if (durable && st.cfg.log_flusher)
+    opts.defer_sync = true;
+  else
+    opts.force_sync = sync;
+  return opts;
+}
+
+/// Answers a stored write: at once, or after the group commit put it on
+/// disk when it was committed with defer_sync.
+caf::result<vnode_object_v1>
+acknowledge(vnode_actor::stateful_pointer<vnode_state> self,
+            storage::write_options opts, vnode_object_v1 reply) {
+  if (!opts.defer_sync)
+    return reply;
+  auto rp = self->make_response_promise<vnode_object_v1>();
+  self->request(self->state.cfg.log_flusher, caf::infinite,
+                flush_log_atom::value)
+    .then([rp, reply = std::move(reply)](
+            flush_log_atom) mutable { rp.deliver(std::move(reply)); },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
 /// Segment lists come from peers: bound them so one request cannot ask for
 /// an unbounded fold result.
 constexpr size_t max_segments_per_request = 1024;
@@ -164,8 +192,7 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
         return wrong_partition(st.cfg.partition, req.partition);
       ++st.merges;
       vnode_object_v1 reply;
-      storage::write_options opts;
-      opts.force_sync = req.sync;
+      auto opts = write_mode(st, req.sync);
       st.reaped_recently.filter(req.incoming, self->clock().now());
       if (req.incoming.siblings.empty()) {
         // Nothing newer than a reap: answer with what is stored.
@@ -181,7 +208,7 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
           !res.ok())
         return to_error(res);
       track(st, before, reply.stored);
-      return reply;
+      return acknowledge(self, opts, std::move(reply));
     },
     [self](vnode_coordinate_v1& req) -> result {
       auto& st = self->state;
@@ -210,8 +237,7 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
       }
       wr.now_ms = st.cfg.wall_clock_ms();
       wr.max_clock_entries = st.cfg.max_clock_entries;
-      storage::write_options opts;
-      opts.force_sync = req.sync;
+      auto opts = write_mode(st, req.sync);
       vnode_object_v1 reply;
       object before;
       if (auto res = st.cfg.store->coordinate(req.partition, req.key, wr,
@@ -222,7 +248,7 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
       // on a full disk say, must leave it marked).
       st.fresh_epoch_keys.erase(req.key);
       track(st, before, reply.stored);
-      return reply;
+      return acknowledge(self, opts, std::move(reply));
     },
     [self](vnode_tree_v1& req) -> caf::result<vnode_tree_reply_v1> {
       auto& st = self->state;

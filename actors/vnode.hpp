@@ -19,6 +19,7 @@
 
 #include "actors/detail/merkle_tree.hpp"
 #include "actors/detail/reaped_memory.hpp"
+#include "messages/log_flush_protocol.hpp"
 #include "messages/vnode_protocol.hpp"
 #include "storage/object_store.hpp"
 
@@ -40,6 +41,13 @@ struct vnode_config {
   std::chrono::milliseconds reaped_memory{60000};
   /// What the router remembers of the partition's recent reaps.
   detail::reaped_memory reaped;
+  /// Group commit (actors/log_flusher.hpp): a durable write commits without
+  /// syncing and is answered once this actor has flushed the log. Without
+  /// it, each durable write syncs on commit.
+  log_flusher_actor log_flusher;
+  /// Every merge and coordinated write is durable (durability "all"), not
+  /// only those that ask for it.
+  bool sync_every_write = false;
 };
 
 struct vnode_state {

@@ -269,6 +269,13 @@ public:
     return {};
   }
 
+  status flush_log() override {
+    std::shared_lock<std::shared_mutex> guard{mtx_};
+    if (auto ret = env_.log_flush(nullptr); ret != 0)
+      return failure(ret, "flush the log in " + dir());
+    return {};
+  }
+
 private:
   const std::string& dir() const { return opts_.directory; }
 
@@ -401,7 +408,7 @@ private:
       }
       if (ret == 0) {
         // A failed commit aborts the transaction itself.
-        ret = txn->commit(opts.force_sync ? DB_TXN_SYNC : 0);
+        ret = txn->commit(commit_flags(opts));
         if (ret != 0)
           return failure(ret, what() + ": commit");
         wrote(bytes + (extra ? *extra : 0));
@@ -413,6 +420,14 @@ private:
       if (!is_deadlock(ret) || attempt == max_deadlock_retries)
         return failure(ret, what());
     }
+  }
+
+  static u_int32_t commit_flags(write_options opts) {
+    if (opts.force_sync)
+      return DB_TXN_SYNC;
+    // Handed to the OS like any no-sync commit, so a kill -9 before the
+    // caller's flush_log() loses nothing either.
+    return opts.defer_sync ? DB_TXN_WRITE_NOSYNC : 0;
   }
 
   /// Checkpoints after enough log so that old log files can go away.

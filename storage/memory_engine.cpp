@@ -127,6 +127,7 @@ public:
   }
 
   status sync() override { return {}; }
+  status flush_log() override { return {}; }
 
 private:
   using table = std::map<std::string, std::string>;

@@ -54,6 +54,11 @@ struct write_options {
   /// Sync this commit even when the engine's default is write_no_sync (the
   /// paper's "durable writer": one replica of each write syncs).
   bool force_sync = false;
+  /// Commit without waiting for the disk even when the engine's default
+  /// syncs: the caller acknowledges the write only after flush_log(), so
+  /// that concurrent durable writes share one fsync (group commit,
+  /// actors/log_flusher.hpp). Ignored when force_sync is set.
+  bool defer_sync = false;
 };
 
 /// Decides a read-modify-write: given the current record (nothing if absent),
@@ -113,6 +118,10 @@ public:
 
   /// Forces everything committed so far to stable storage.
   virtual status sync() = 0;
+
+  /// Forces the log of every commit so far to stable storage, and nothing
+  /// more (no checkpoint): what a write made with defer_sync waits for.
+  virtual status flush_log() = 0;
 };
 
 /// Settings of the Berkeley DB engine.

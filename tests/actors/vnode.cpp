@@ -3,7 +3,9 @@
 #include "caf/test/dsl.hpp"
 
 #include "actors/detail/clock_epochs.hpp"
+#include "actors/log_flusher.hpp"
 #include "fixtures/memory_store.hpp"
+#include "fixtures/spy_engine.hpp"
 #include "fixtures/test_config.hpp"
 #include "storage/record_codec.hpp"
 
@@ -294,6 +296,114 @@ CAF_TEST(fresh epochs survive a restart) {
   auto b = write("b", "1");
   CAF_REQUIRE(b);
   CAF_CHECK_GREATER(b->siblings.at(0).event.id, a_id);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+// Group commit (actors/log_flusher.hpp): durable writes commit without a
+// sync and are answered only after the node's log flush.
+namespace {
+
+struct durable_fixture : test_coordinator_fixture<dkv_config> {
+  std::unique_ptr<storage::storage_engine> memory
+    = storage::make_memory_engine();
+  spy_engine spy{*memory};
+  std::shared_ptr<storage::object_store> store
+    = std::make_shared<storage::object_store>(spy, storage::object_limits{});
+  log_flusher_actor flusher;
+  vnode_actor vn;
+
+  void start(bool with_flusher, bool sync_every_write) {
+    if (with_flusher)
+      flusher = spawn_log_flusher(sys, {store, false});
+    vnode_config cfg;
+    cfg.partition = 5;
+    cfg.store = store;
+    cfg.self = 0xAA;
+    cfg.log_flusher = flusher;
+    cfg.sync_every_write = sync_every_write;
+    vn = sys.spawn(vnode, std::move(cfg));
+    run();
+  }
+
+  static vnode_coordinate_v1 put(const std::string& key, bool sync) {
+    vnode_coordinate_v1 req;
+    req.partition = 5;
+    req.key = key;
+    req.value = "v";
+    req.sync = sync;
+    return req;
+  }
+
+  /// Sends `req`, lets the vnode alone handle it, and tells whether the
+  /// answer came before anyone else ran; then runs everything.
+  template <class Request>
+  std::pair<bool, caf::expected<object>> ask_stepwise(Request req) {
+    caf::expected<object> result{caf::error{}};
+    auto handle = self->request(vn, caf::infinite, std::move(req));
+    expect((Request), from(self).to(vn));
+    bool answered_at_once = !self->mailbox().empty();
+    run();
+    handle.receive([&](vnode_object_v1& x) { result = std::move(x.stored); },
+                   [&](caf::error& err) { result = std::move(err); });
+    return {answered_at_once, std::move(result)};
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(vnode_group_commit_tests, durable_fixture)
+
+CAF_TEST(a durable write is answered only after the log flush) {
+  start(true, false);
+  auto [at_once, written] = ask_stepwise(put("k", true));
+  CAF_CHECK(!at_once);
+  CAF_REQUIRE(written);
+  CAF_CHECK_EQUAL(spy.deferred, 1u);
+  CAF_CHECK_EQUAL(spy.forced, 0u);
+  CAF_CHECK_EQUAL(spy.flushes, 1u);
+}
+
+CAF_TEST(writes that need not be durable are answered at once) {
+  start(true, false);
+  auto [at_once, written] = ask_stepwise(put("k", false));
+  CAF_CHECK(at_once);
+  CAF_REQUIRE(written);
+  CAF_CHECK_EQUAL(spy.deferred + spy.forced + spy.flushes, 0u);
+}
+
+CAF_TEST(with durability all every merge waits for the flush) {
+  start(true, true);
+  write_request other;
+  other.value = "theirs";
+  other.coordinator = 0xBB;
+  other.now_ms = 1;
+  auto incoming = apply_write(object{"k", {}}, other);
+  auto [at_once, merged] = ask_stepwise(vnode_merge_v1{5, incoming, false});
+  CAF_CHECK(!at_once);
+  CAF_REQUIRE(merged);
+  CAF_CHECK_EQUAL(spy.deferred, 1u);
+  CAF_CHECK_EQUAL(spy.flushes, 1u);
+}
+
+CAF_TEST(without a flusher a durable write syncs on commit) {
+  start(false, false);
+  auto [at_once, written] = ask_stepwise(put("k", true));
+  CAF_CHECK(at_once);
+  CAF_REQUIRE(written);
+  CAF_CHECK_EQUAL(spy.forced, 1u);
+  CAF_CHECK_EQUAL(spy.deferred + spy.flushes, 0u);
+}
+
+CAF_TEST(a failed flush fails the durable write) {
+  start(true, false);
+  spy.fail_flushes = true;
+  auto [at_once, written] = ask_stepwise(put("k", true));
+  CAF_CHECK(!at_once);
+  CAF_REQUIRE(!written);
+  CAF_CHECK_EQUAL(written.error().category(), dkv_error_category);
+  CAF_CHECK_EQUAL(written.error().code(),
+                  static_cast<uint8_t>(dkv_errc::storage_failure));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -84,6 +84,29 @@ struct fixture {
 
 CAF_TEST_FIXTURE_SCOPE(bdb_engine_tests, fixture)
 
+CAF_TEST(commits deferred for a group commit are kept in both modes) {
+  for (auto mode : {durability::sync, durability::write_no_sync}) {
+    auto dir = tmp.sub(mode == durability::sync ? "sync" : "nosync");
+    write_options deferred;
+    deferred.defer_sync = true;
+    {
+      auto e = open(dir, mode);
+      CAF_REQUIRE(e->open_partition(3).ok());
+      for (int i = 0; i < 10; ++i)
+        CAF_REQUIRE_EQUAL(str(e->put(3, key_of(i), value_of(i), deferred)),
+                          "ok");
+      CAF_REQUIRE_EQUAL(str(e->erase(3, key_of(4), deferred)), "ok");
+      CAF_CHECK_EQUAL(str(e->flush_log()), "ok");
+    }
+    auto e = open(dir, mode);
+    CAF_REQUIRE(e->open_partition(3).ok());
+    std::string out;
+    CAF_CHECK(e->get(3, key_of(9), out).ok());
+    CAF_CHECK_EQUAL(out, value_of(9));
+    CAF_CHECK(e->get(3, key_of(4), out).not_found());
+  }
+}
+
 CAF_TEST(reopen after close keeps data in both durability modes) {
   for (auto mode : {durability::sync, durability::write_no_sync}) {
     auto dir = tmp.sub(mode == durability::sync ? "sync" : "nosync");

@@ -279,6 +279,7 @@ CAF_TEST(metadata) {
     CAF_REQUIRE(e.open_partition(1).ok());
     CAF_CHECK_EQUAL(code(e.get(1, "members.v1", out)), "not_found");
     CAF_CHECK(e.sync().ok());
+    CAF_CHECK(e.flush_log().ok());
   });
 }
 

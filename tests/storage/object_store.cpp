@@ -7,86 +7,15 @@
 #include "caf/test/unit_test.hpp"
 
 #include "storage/record_codec.hpp"
+#include "fixtures/spy_engine.hpp"
 #include "temp_dir.hpp"
 
 using namespace dkv;
 using namespace dkv::storage;
+using dkv::test::spy_engine;
 
 namespace {
 
-/// Forwards to an engine and counts what reaches it.
-class spy_engine : public storage_engine {
-public:
-  explicit spy_engine(storage_engine& inner) : inner_(inner) {
-    // nop
-  }
-
-  size_t calls = 0;
-  size_t writes = 0; // puts, erases and updates that stored a replacement
-
-  status open_partition(partition_id p) override {
-    ++calls;
-    return inner_.open_partition(p);
-  }
-  status drop_partition(partition_id p) override {
-    ++calls;
-    return inner_.drop_partition(p);
-  }
-  std::vector<partition_id> partitions() override {
-    ++calls;
-    return inner_.partitions();
-  }
-  status get(partition_id p, const std::string& key,
-             std::string& record) override {
-    ++calls;
-    return inner_.get(p, key, record);
-  }
-  status put(partition_id p, const std::string& key, const std::string& record,
-             write_options opts) override {
-    ++calls;
-    ++writes;
-    return inner_.put(p, key, record, opts);
-  }
-  status erase(partition_id p, const std::string& key,
-               write_options opts) override {
-    ++calls;
-    ++writes;
-    return inner_.erase(p, key, opts);
-  }
-  status update(partition_id p, const std::string& key, const update_fn& decide,
-                write_options opts) override {
-    ++calls;
-    return inner_.update(
-      p, key,
-      [&](const std::optional<std::string>& cur,
-          std::optional<std::string>& repl) {
-        auto st = decide(cur, repl);
-        if (st.ok() && repl)
-          ++writes;
-        return st;
-      },
-      opts);
-  }
-  status fold(partition_id p, const fold_fn& visit) override {
-    ++calls;
-    return inner_.fold(p, visit);
-  }
-  status get_meta(const std::string& key, std::string& value) override {
-    ++calls;
-    return inner_.get_meta(key, value);
-  }
-  status put_meta(const std::string& key, const std::string& value) override {
-    ++calls;
-    return inner_.put_meta(key, value);
-  }
-  status sync() override {
-    ++calls;
-    return inner_.sync();
-  }
-
-private:
-  storage_engine& inner_;
-};
 
 std::string code(const status& st) {
   return to_string(st.code);

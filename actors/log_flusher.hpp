@@ -1,0 +1,33 @@
+#pragma once
+
+// Group commit (paper §6.1, the durable writer; DESIGN.md "log_flusher").
+// A write that must be durable commits without syncing, then asks this
+// actor, which flushes the node's log once for every request that arrived
+// before the flush began and answers them all. Concurrent durable writes
+// thus share one fsync instead of queueing for one each.
+//
+// It runs on its own thread in a node (detached), so the node's scheduler
+// keeps serving while the disk syncs, and what arrives meanwhile joins the
+// next flush.
+
+#include <memory>
+
+#include "caf/fwd.hpp"
+
+#include "messages/log_flush_protocol.hpp"
+#include "storage/object_store.hpp"
+
+namespace dkv {
+
+struct log_flusher_config {
+  /// The node's storage (its engine is flushed): shared, so it outlives
+  /// the flusher.
+  std::shared_ptr<storage::object_store> store;
+  /// On its own thread (a node) or on the scheduler (deterministic tests).
+  bool own_thread = true;
+};
+
+log_flusher_actor spawn_log_flusher(caf::actor_system& sys,
+                                    log_flusher_config cfg);
+
+} // namespace dkv
