@@ -1,5 +1,8 @@
 #include "actors/put_coordinator.hpp"
 
+#include <set>
+#include <string>
+
 #include "caf/all.hpp"
 
 #include "actors/detail/put_quorum.hpp"
@@ -11,15 +14,30 @@ namespace dkv {
 
 namespace {
 
+/// One timer per write instead of one CAF request timeout per replica:
+/// each of those costs the clock thread an entry and a wake-up.
+using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
+
 struct put_state {
   static inline const char* name = "dkv.put_coordinator";
   put_coordinator_config cfg;
   std::optional<detail::put_quorum> quorum;
   object stored;
   finish_once<object> finish;
+  /// Requests sent and not answered yet (gainers' included): the actor
+  /// ends when none is left, or at the deadline.
+  size_t outstanding = 0;
+  /// Replicas that answered, one way or the other (by node name).
+  std::set<std::string> answered;
+  bool local_done = false;
 };
 
 using put_ptr = caf::stateful_actor<put_state>*;
+
+void answered(put_ptr self) {
+  if (--self->state.outstanding == 0 && self->state.finish.done())
+    self->quit();
+}
 
 void check_quorum(put_ptr self) {
   auto& st = self->state;
@@ -38,15 +56,20 @@ void check_quorum(put_ptr self) {
 template <class Handle, class Message>
 void ask_replica(put_ptr self, const Handle& handle, Message msg,
                  const std::string& node) {
-  self->request(handle, self->state.cfg.timeout, std::move(msg))
+  ++self->state.outstanding;
+  self->request(handle, caf::infinite, std::move(msg))
     .then(
       [self, node](vnode_object_v1&) {
+        self->state.answered.insert(node);
         self->state.quorum->ack(node);
         check_quorum(self);
+        answered(self);
       },
       [self, node](caf::error&) {
+        self->state.answered.insert(node);
         self->state.quorum->fail(node);
         check_quorum(self);
+        answered(self);
       });
 }
 
@@ -71,12 +94,31 @@ void replicate(put_ptr self) {
   for (size_t i = 1; i < targets.size(); ++i)
     send_to(self, targets[i]);
   for (auto& t : st.cfg.pending)
-    if (t.handle)
+    if (t.handle) {
+      ++st.outstanding;
       self
-        ->request(t.handle, st.cfg.timeout,
+        ->request(t.handle, caf::infinite,
                   vnode_merge_v1{st.cfg.write.partition, st.stored, false})
-        .then([](vnode_object_v1&) {}, [](caf::error&) {});
+        .then([self](vnode_object_v1&) { answered(self); },
+              [self](caf::error&) { answered(self); });
+    }
   check_quorum(self);
+  if (st.outstanding == 0)
+    self->quit();
+}
+
+/// What has not answered by now failed: the put ends with what it has.
+void deadline(put_ptr self) {
+  auto& st = self->state;
+  if (!st.local_done) {
+    st.finish(caf::make_error(caf::sec::request_timeout));
+  } else {
+    for (auto& node : st.quorum->targets())
+      if (st.answered.count(node) == 0)
+        st.quorum->fail(node);
+    check_quorum(self);
+  }
+  self->quit();
 }
 
 caf::behavior put_coordinator(put_ptr self, put_coordinator_config cfg) {
@@ -93,9 +135,11 @@ caf::behavior put_coordinator(put_ptr self, put_coordinator_config cfg) {
     return {};
   }
   auto local = st.cfg.targets.front();
-  self->request(local.handle, st.cfg.timeout, st.cfg.write)
+  self->delayed_send(self, st.cfg.timeout, deadline_atom::value);
+  self->request(local.handle, caf::infinite, st.cfg.write)
     .then(
       [self, local](vnode_object_v1& reply) {
+        self->state.local_done = true;
         self->state.stored = std::move(reply.stored);
         if (local.hint_for.empty())
           self->state.quorum->ack(local.node);
@@ -107,8 +151,11 @@ caf::behavior put_coordinator(put_ptr self, put_coordinator_config cfg) {
         // The local write failed: nothing was replicated, the client learns
         // why (storage_failure, invalid_argument, ...).
         self->state.finish(std::move(err));
+        self->quit();
       });
-  return {};
+  return {
+    [self](deadline_atom) { deadline(self); },
+  };
 }
 
 } // namespace

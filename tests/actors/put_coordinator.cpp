@@ -91,6 +91,32 @@ CAF_TEST(silent replicas fail the put at the timeout) {
   CAF_CHECK_EQUAL(error_code(), dkv_errc::quorum_unavailable);
 }
 
+CAF_TEST(a silent local vnode fails the put at the timeout) {
+  make_replicas({fake_mode::silent, fake_mode::normal, fake_mode::normal});
+  put("k", "v1", 2);
+  sched.run();
+  CAF_CHECK(!outcome.has_value());
+  trigger_timeouts();
+  run();
+  CAF_REQUIRE(outcome.has_value());
+  CAF_REQUIRE(!*outcome);
+  CAF_CHECK(outcome->error() == caf::sec::request_timeout);
+}
+
+CAF_TEST(the coordinator ends once every replica answered) {
+  make_replicas({fake_mode::normal, fake_mode::normal, fake_mode::fail});
+  auto coordinator = put("k", "v1", 2);
+  self->monitor(coordinator);
+  run(); // no timeout fires: the actor must not wait for its deadline
+  CAF_REQUIRE(outcome.has_value());
+  CAF_CHECK(*outcome);
+  bool ended = false;
+  self->receive([&](caf::down_msg& msg) {
+    ended = msg.source == coordinator.address();
+  }, caf::after(std::chrono::seconds(0)) >> [] {});
+  CAF_CHECK(ended);
+}
+
 CAF_TEST(a coordinator that dies early still answers with an error) {
   make_replicas({fake_mode::normal, fake_mode::silent, fake_mode::silent});
   auto coordinator = put("k", "v1", 2);
