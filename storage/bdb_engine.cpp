@@ -15,12 +15,14 @@
 #include <atomic>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
 
 #include <db_cxx.h>
 
+#include "storage/background_task.hpp"
 #include "storage/bdb_support.hpp"
 #include "storage/storage_engine.hpp"
 
@@ -56,6 +58,10 @@ constexpr size_t fold_batch_bytes = 4 * 1024 * 1024;
 constexpr u_int32_t log_file_bytes = 10 * 1024 * 1024;
 constexpr uint64_t checkpoint_bytes = 8 * 1024 * 1024;
 
+/// Log written since the last checkpoint started beyond which a writer
+/// checkpoints itself instead of asking the background thread.
+constexpr uint64_t max_checkpoint_lag = 2 * checkpoint_bytes;
+
 /// Estimated log overhead of one write beyond its key and record.
 constexpr uint64_t log_overhead_bytes = 64;
 
@@ -70,6 +76,7 @@ public:
   }
 
   ~bdb_engine() override {
+    checkpoints_.reset(); // before the environment it checkpoints closes
     std::unique_lock<std::shared_mutex> guard{mtx_};
     if (env_open_) {
       // Makes the next open's recovery short; nothing to report it to.
@@ -103,6 +110,15 @@ public:
       return failure(ret,
                      "cannot open the Berkeley DB environment in " + dir());
     env_open_ = true;
+    // A failure (say, a full disk) only delays log removal and is retried
+    // after the next writes; the commits stand. DB_LOG_AUTO_REMOVE acts
+    // only when a log file fills, so the files this checkpoint freed go
+    // now rather than after a write that may not come.
+    checkpoints_ = std::make_unique<background_task>([this] {
+      // This run covers every commit made before it starts.
+      log_since_checkpoint_ = 0;
+      checkpoint();
+    });
     if (auto st = set_durability(); !st.ok())
       return st;
     if (auto st = open_db(meta_file, meta_); !st.ok())
@@ -430,16 +446,35 @@ private:
     return opts.defer_sync ? DB_TXN_WRITE_NOSYNC : 0;
   }
 
+  /// DB_LOG_AUTO_REMOVE acts only when a log file fills: the files this
+  /// checkpoint freed go now, not after writes that may not come. A
+  /// failure (say, a full disk) only delays log removal and is retried
+  /// after the next writes; the commits stand.
+  void checkpoint() {
+    if (env_.txn_checkpoint(0, 0, 0) == 0)
+      env_.log_archive(nullptr, DB_ARCH_REMOVE);
+  }
+
   /// Checkpoints after enough log so that old log files can go away.
   void wrote(size_t bytes) {
     auto total = log_bytes_.fetch_add(bytes + log_overhead_bytes) + bytes
                  + log_overhead_bytes;
     if (total < checkpoint_bytes)
       return;
-    // One thread checkpoints; a failure (say, a full disk) only delays log
-    // removal and is retried after the next writes, the commit stands.
-    if (log_bytes_.exchange(0) >= checkpoint_bytes)
-      env_.txn_checkpoint(0, 0, 0);
+    auto since = log_bytes_.exchange(0);
+    if (since < checkpoint_bytes || !checkpoints_)
+      return;
+    // Off the caller's thread: a checkpoint writes back the whole cache's
+    // dirty pages, which stalled the node's requests for up to 150 ms.
+    // Only writers that outrun the background checkpoints (the log grows
+    // by max_checkpoint_lag before one starts) wait for one, so the log
+    // stays bounded.
+    if (log_since_checkpoint_.fetch_add(since) + since < max_checkpoint_lag) {
+      checkpoints_->request();
+      return;
+    }
+    log_since_checkpoint_ = 0;
+    checkpoint();
   }
 
   status read_batch(Db* db, partition_id p,
@@ -509,6 +544,8 @@ private:
   bool env_open_ = false;
   int lock_fd_ = -1;
   std::atomic<uint64_t> log_bytes_{0};
+  std::unique_ptr<background_task> checkpoints_;
+  std::atomic<uint64_t> log_since_checkpoint_{0};
   std::shared_mutex mtx_;
   std::map<partition_id, db_ptr> dbs_;
   db_ptr meta_;
