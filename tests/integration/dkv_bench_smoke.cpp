@@ -68,6 +68,26 @@ CAF_TEST(the bench lets the nodes coordinate when asked) {
   }
 }
 
+CAF_TEST(durable writes are answered through the group commit) {
+  // Every replica syncs (durability all), through each node's log flusher
+  // on its own thread: a flusher that never answered would time every
+  // write out.
+  for (size_t i = 1; i <= 3; ++i) {
+    cluster.kill(i);
+    CAF_REQUIRE(cluster.start_with(i, {"--dkv.durability=all"}));
+  }
+  CAF_REQUIRE(cluster.await_ready());
+  CAF_CHECK(cluster.console(2, "status").find("\"durability\":\"all\"")
+            != std::string::npos);
+  auto run = run_bench(cluster, 3, "--records=100 --workload=W "
+                                   "--distribution=uniform --concurrency=8 "
+                                   "--ops=400");
+  CAF_CHECK_EQUAL(run.exit_code, 0);
+  CAF_CHECK_EQUAL(number_in(run.json, "run", "ops"), 400);
+  CAF_CHECK_LESS_OR_EQUAL(number_in(run.json, "run", "errors"),
+                          tolerated_errors(400));
+}
+
 CAF_TEST(the bench rejects a bad option and an unreachable node) {
   CAF_CHECK_EQUAL(run_bench(cluster, 3, "--workload=Q").exit_code, 2);
   CAF_CHECK_EQUAL(run_bench(cluster, 3, "--coordination=x").exit_code, 2);
