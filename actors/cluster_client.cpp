@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <unordered_map>
 
 #include "caf/all.hpp"
 
@@ -35,6 +36,8 @@ struct client_state {
   std::map<uint64_t, std::shared_ptr<pending_get>> open_gets;
   uint64_t next_get = 0;
   bool sweeping = false;
+  /// The replica that answered the last read of a key first (by key).
+  std::unordered_map<std::string, std::string> fastest_reader;
 };
 
 using client_ptr = caf::stateful_actor<client_state>*;
@@ -158,7 +161,22 @@ struct pending_get {
   caf::typed_response_promise<get_reply_v1> promise;
   bool answered = false;
   bool repaired = false;
+  bool fastest_known = false;
 };
+
+/// Records the first replica to answer a read of `key`; the set is
+/// bounded and starts over when full (a forgotten key's write goes to its
+/// first home replica).
+void remember_fastest(client_ptr self, const std::string& key,
+                      const std::string& replica) {
+  auto& st = self->state;
+  if (st.cfg.writer != write_coordinator::fastest_reader)
+    return;
+  if (st.fastest_reader.size() >= st.cfg.remembered_readers
+      && st.fastest_reader.count(key) == 0)
+    st.fastest_reader.clear();
+  st.fastest_reader[key] = replica;
+}
 
 void repair(const pending_get& get) {
   auto& merged = get.quorum.merged();
@@ -257,6 +275,10 @@ caf::result<get_reply_v1> on_get(client_ptr self, get_request_v1& req) {
                 vnode_get_v1{chosen->partition, req.key})
       .then(
         [self, get, name = name](vnode_object_v1& reply) {
+          if (!get->fastest_known) {
+            get->fastest_known = true;
+            remember_fastest(self, get->request.key, name);
+          }
           get->quorum.reply(name, reply.stored);
           check(self, get);
         },
@@ -268,16 +290,30 @@ caf::result<get_reply_v1> on_get(client_ptr self, get_request_v1& req) {
   return get->promise;
 }
 
-/// Sends a write to the key's first usable home replica, which coordinates
-/// it; a node forwards it there otherwise.
+/// The usable home replica to coordinate a write of `key`: the fastest
+/// reader of the key when the write follows a read, else the first.
+node_actor write_coordinator_of(client_ptr self, const std::string& key,
+                                bool follows_read, const replica_plan& plan) {
+  auto& known = self->state.fastest_reader;
+  if (follows_read)
+    if (auto i = known.find(key); i != known.end())
+      for (auto& [name, handle] : plan.replicas)
+        if (name == i->second)
+          return handle;
+  return plan.replicas.front().second;
+}
+
+/// Sends a write to a usable home replica, which coordinates it; a node
+/// forwards it there otherwise.
 template <class Reply, class Request>
 caf::result<Reply> on_write(client_ptr self, Request& req) {
   maybe_refresh(self);
   auto chosen = plan(self, req.key, 1);
   if (!chosen)
     return relay<Reply>(self, req);
-  auto home = caf::actor_cast<caf::actor>(chosen->replicas.front().second);
-  self->delegate(home, std::move(req));
+  auto home = write_coordinator_of(self, req.key, !req.context.empty(),
+                                   *chosen);
+  self->delegate(caf::actor_cast<caf::actor>(home), std::move(req));
   return caf::delegated<Reply>{};
 }
 

@@ -10,8 +10,10 @@
 //  - sends a get straight to the key's replicas and merges their versions
 //    by causality (one network round trip instead of two), then repairs
 //    the stale replicas it asked;
-//  - sends a put or delete straight to the key's first home replica that
-//    is up, which coordinates it (no forwarding hop);
+//  - sends a put or delete straight to a home replica that is up, which
+//    coordinates it (no forwarding hop): the one that answered the key's
+//    last read first (paper §5, the write-coordinator choice), or the
+//    first in the preference list;
 //  - lets a node coordinate whenever it cannot: no table yet, partitions
 //    moving (writes then reach their gainers too), fewer than R replicas
 //    reachable (the node's sloppy quorum takes over), a replica failing,
@@ -42,6 +44,18 @@ enum class read_fanout {
   all,
 };
 
+enum class write_coordinator {
+  /// The key's first usable home replica.
+  first_replica,
+  /// The home replica that answered this client's last read of the key
+  /// first, when the write carries a context (it follows a read): a slow
+  /// or stopped replica coordinates none of it, and the write lands where
+  /// the next read is fastest. The paper carries the choice in the
+  /// context; dkv remembers it in the client (the most recently read
+  /// keys), so contexts keep one format for every client.
+  fastest_reader,
+};
+
 struct cluster_client_config {
   /// Connected handles of the nodes to use, by the address they publish
   /// on ("host:port", as in the routing table): all of them, ideally.
@@ -50,6 +64,9 @@ struct cluster_client_config {
   caf::timespan request_timeout = std::chrono::seconds(2);
   caf::timespan refresh_interval = std::chrono::seconds(1);
   read_fanout fanout = read_fanout::quorum;
+  write_coordinator writer = write_coordinator::fastest_reader;
+  /// Keys whose fastest reader the client remembers (fastest_reader).
+  size_t remembered_readers = 16384;
 };
 
 /// REQUIRES: !cfg.entry_points.empty().

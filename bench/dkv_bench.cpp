@@ -76,6 +76,7 @@ struct bench_config : caf::actor_system_config {
   bool json = false;
   std::string coordination = "client";
   std::string read_fanout = "quorum";
+  std::string write_coordinator = "fastest-reader";
 
   bench_config() {
     dkv::register_types(*this); // dkv's messages and its error category
@@ -102,7 +103,11 @@ struct bench_config : caf::actor_system_config {
       .add(coordination, "coordination",
            "client (reads go straight to the replicas, paper 6.4) or node")
       .add(read_fanout, "read-fanout",
-           "client coordination: ask quorum (R) or all (N) replicas");
+           "client coordination: ask quorum (R) or all (N) replicas")
+      .add(write_coordinator, "write-coordinator",
+           "client coordination: a write after a read goes to the replica "
+           "that answered the read first (fastest-reader, paper 5) or to "
+           "the key's first home replica (first)");
   }
 };
 
@@ -372,6 +377,9 @@ int run(caf::actor_system& sys, const bench_config& cfg) {
     return fail("--coordination must be client or node");
   if (cfg.read_fanout != "quorum" && cfg.read_fanout != "all")
     return fail("--read-fanout must be quorum or all");
+  if (cfg.write_coordinator != "fastest-reader"
+      && cfg.write_coordinator != "first")
+    return fail("--write-coordinator must be fastest-reader or first");
   phase_control ctl;
   for (auto& [host, port] : *endpoints) {
     auto node = dkv::remote_on_transport<dkv::client_actor>(sys, host, port);
@@ -390,6 +398,9 @@ int run(caf::actor_system& sys, const bench_config& cfg) {
         = ctl.nodes[i];
     client.fanout = cfg.read_fanout == "all" ? dkv::read_fanout::all
                                              : dkv::read_fanout::quorum;
+    client.writer = cfg.write_coordinator == "first"
+                      ? dkv::write_coordinator::first_replica
+                      : dkv::write_coordinator::fastest_reader;
     ctl.nodes = {dkv::spawn_cluster_client(sys, std::move(client))};
     ctl.request_timeout = caf::infinite;
   }
@@ -414,7 +425,8 @@ int run(caf::actor_system& sys, const bench_config& cfg) {
                         seed,
                         {},
                         cfg.coordination,
-                        cfg.read_fanout};
+                        cfg.read_fanout,
+                        cfg.write_coordinator};
   for (auto& [host, port] : *endpoints)
     settings.nodes.push_back(host + ":" + std::to_string(port));
   if (!cfg.json)

@@ -134,6 +134,7 @@ struct run_settings {
   std::vector<std::string> nodes; // host:port
   std::string coordination;        // client or node
   std::string read_fanout;         // quorum or all (client coordination)
+  std::string write_coordinator;   // fastest-reader or first (client)
 };
 
 inline void print_text(std::FILE* out, const run_settings& s) {
@@ -233,11 +234,13 @@ inline void print_json(std::FILE* out, const run_settings& s,
                "{\"workload\":\"%c\",\"distribution\":%s,\"records\":%" PRIu64
                ",\"value_bytes\":%" PRIu64 ",\"concurrency\":%" PRIu64
                ",\"nodes\":[%s],\"r\":%u,\"w\":%u,\"seed\":%" PRIu64
-               ",\"coordination\":%s,\"read_fanout\":%s",
+               ",\"coordination\":%s,\"read_fanout\":%s"
+               ",\"write_coordinator\":%s",
                s.mix.name, json_string(s.distribution).c_str(), s.records,
                s.value_bytes, s.concurrency, nodes.c_str(), s.r, s.w, s.seed,
                json_string(s.coordination).c_str(),
-               json_string(s.read_fanout).c_str());
+               json_string(s.read_fanout).c_str(),
+               json_string(s.write_coordinator).c_str());
   for (auto& p : phases)
     std::fprintf(out, ",\"%s\":%s", p.name.c_str(), to_json(p).c_str());
   std::fprintf(out, "}\n");
