@@ -110,11 +110,9 @@ public:
       return failure(ret,
                      "cannot open the Berkeley DB environment in " + dir());
     env_open_ = true;
-    // A failure (say, a full disk) only delays log removal and is retried
-    // after the next writes; the commits stand. DB_LOG_AUTO_REMOVE acts
-    // only when a log file fills, so the files this checkpoint freed go
-    // now rather than after a write that may not come.
     checkpoints_ = std::make_unique<background_task>([this] {
+      // Like every other operation, not while a partition is dropped.
+      std::shared_lock<std::shared_mutex> guard{mtx_};
       // This run covers every commit made before it starts.
       log_since_checkpoint_ = 0;
       checkpoint();

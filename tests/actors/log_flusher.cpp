@@ -14,12 +14,8 @@ using namespace dkv::test;
 
 namespace {
 
-struct fixture : test_coordinator_fixture<dkv_config> {
-  std::unique_ptr<storage::storage_engine> memory
-    = storage::make_memory_engine();
-  spy_engine spy{*memory};
-  std::shared_ptr<storage::object_store> store
-    = std::make_shared<storage::object_store>(spy, storage::object_limits{});
+struct fixture : test_coordinator_fixture<dkv_config>,
+                 spied_memory_store {
   log_flusher_actor flusher = spawn_log_flusher(sys, {store, false});
 
   auto ask() {

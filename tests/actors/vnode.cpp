@@ -304,12 +304,8 @@ CAF_TEST_FIXTURE_SCOPE_END()
 // sync and are answered only after the node's log flush.
 namespace {
 
-struct durable_fixture : test_coordinator_fixture<dkv_config> {
-  std::unique_ptr<storage::storage_engine> memory
-    = storage::make_memory_engine();
-  spy_engine spy{*memory};
-  std::shared_ptr<storage::object_store> store
-    = std::make_shared<storage::object_store>(spy, storage::object_limits{});
+struct durable_fixture : test_coordinator_fixture<dkv_config>,
+                         spied_memory_store {
   log_flusher_actor flusher;
   vnode_actor vn;
 
