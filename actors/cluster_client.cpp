@@ -9,8 +9,10 @@
 
 #include "actors/detail/get_quorum.hpp"
 #include "actors/detail/key_hash.hpp"
+#include "actors/node_settings.hpp"
 #include "messages/errors.hpp"
 #include "messages/node_protocol.hpp"
+#include "transport/transport.hpp"
 
 namespace dkv {
 
@@ -25,6 +27,10 @@ struct client_state {
   /// Open connections by the address the node publishes on: the entry
   /// points still connected.
   std::map<std::string, node_actor> connected;
+  /// Addresses being connected to, and when each may be tried again.
+  std::set<std::string> connecting;
+  std::map<std::string, caf::actor_clock::time_point> next_connect;
+  caf::actor connector;
   /// Members by name: address, and whether their node reported them up.
   std::map<std::string, member_status> members;
   caf::actor_clock::time_point next_refresh{};
@@ -74,11 +80,76 @@ void on_table(client_ptr self, routing_reply_v1& table) {
   st.table = std::move(table);
 }
 
-/// Asks a node for the table when it is older than the refresh interval.
-/// Driven by requests, so an idle client makes no traffic.
+/// Addresses the client should be connected to: its entry points and the
+/// table's members; members the table calls down only while no node is
+/// connected (the table may then be stale), so a dead host does not hold
+/// up the connector while others serve.
+std::set<std::string> wanted_addresses(client_ptr self) {
+  auto& st = self->state;
+  std::set<std::string> result;
+  for (auto& [address, handle] : st.cfg.entry_points)
+    result.insert(address);
+  for (auto& [name, m] : st.members)
+    if (m.status != "down" || st.connected.empty())
+      result.insert(m.address);
+  return result;
+}
+
+void on_connected(client_ptr self, const std::string& address,
+                  caf::strong_actor_ptr& ptr,
+                  const std::set<std::string>& interface) {
+  auto& st = self->state;
+  st.connecting.erase(address);
+  // Something else may listen there now (a restarted host, a typo'd
+  // table): only a dkv node is used.
+  if (!ptr || st.connected.count(address) > 0
+      || !self->system().assignable<node_actor>(interface))
+    return;
+  auto node = caf::actor_cast<node_actor>(ptr);
+  self->monitor(node);
+  st.connected[address] = node;
+}
+
+/// Connects to each wanted address the client has no connection to, at
+/// most once per reconnect interval: nodes that joined after the client
+/// started, and nodes it lost and that came back.
+void connect_missing(client_ptr self) {
+  auto& st = self->state;
+  if (st.cfg.reconnect_interval.count() <= 0 || !st.connector)
+    return;
+  auto now = self->clock().now();
+  for (auto& address : wanted_addresses(self)) {
+    if (st.connected.count(address) > 0 || st.connecting.count(address) > 0)
+      continue;
+    auto& next = st.next_connect[address];
+    std::string host;
+    uint16_t port = 0;
+    if (now < next || !parse_address(address, host, port))
+      continue;
+    next = now + st.cfg.reconnect_interval;
+    st.connecting.insert(address);
+    self
+      ->request(st.connector, st.cfg.request_timeout,
+                caf::connect_atom::value, host, port)
+      .then(
+        [self, address](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                        const std::set<std::string>& interface) {
+          on_connected(self, address, ptr, interface);
+        },
+        [self, address](caf::error&) {
+          self->state.connecting.erase(address); // tried again later
+        });
+  }
+}
+
+/// Asks a node for the table when it is older than the refresh interval,
+/// and connects to the members the client is missing. Driven by requests,
+/// so an idle client makes no traffic.
 void maybe_refresh(client_ptr self) {
   auto& st = self->state;
   auto now = self->clock().now();
+  if (st.next_refresh <= now)
+    connect_missing(self);
   if (st.refreshing || now < st.next_refresh)
     return;
   auto node = any_node(self);
@@ -325,6 +396,10 @@ caf::behavior cluster_client(client_ptr self, cluster_client_config cfg) {
     st.connected[address] = node;
   }
   st.cfg = std::move(cfg);
+  st.connector = st.cfg.connector;
+  if (!st.connector && self->system().has_middleman())
+    st.connector
+      = caf::actor_cast<caf::actor>(transport_actor(self->system()));
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& connected = self->state.connected;
     for (auto i = connected.begin(); i != connected.end(); ++i)

@@ -4,9 +4,10 @@
 // coordination). It keeps the cluster's routing table (each partition's
 // preference list, each node's address and status), taken from a node
 // and refreshed at most every `refresh_interval` while requests come; it
-// talks to the nodes it was given (connect to every node for reads to go
-// straight to any key's replicas; a lost one is not reconnected: its keys
-// then go through the others), and
+// starts from the nodes it was given and connects, while requests come, to
+// every member of the table it has no connection to (a node that joined,
+// one it lost, one restarted), at most once per `reconnect_interval` each,
+// so reads go straight to any key's replicas; it
 //  - sends a get straight to the key's replicas and merges their versions
 //    by causality (one network round trip instead of two), then repairs
 //    the stale replicas it asked;
@@ -28,6 +29,7 @@
 #include <map>
 #include <string>
 
+#include "caf/actor.hpp"
 #include "caf/fwd.hpp"
 #include "caf/timespan.hpp"
 
@@ -63,6 +65,12 @@ struct cluster_client_config {
   /// Deadline of each replica request made by the client itself.
   caf::timespan request_timeout = std::chrono::seconds(2);
   caf::timespan refresh_interval = std::chrono::seconds(1);
+  /// Least time between two attempts to connect to the same member the
+  /// client has no connection to; zero: use the entry points only.
+  caf::timespan reconnect_interval = std::chrono::seconds(1);
+  /// What connects (answers caf::connect_atom, host, port like CAF's
+  /// middleman actor); default: the middleman of this system's transport.
+  caf::actor connector;
   read_fanout fanout = read_fanout::quorum;
   write_coordinator writer = write_coordinator::fastest_reader;
   /// Keys whose fastest reader the client remembers (fastest_reader).

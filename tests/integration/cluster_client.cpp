@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 #include <thread>
 
 using namespace dkv;
@@ -44,16 +45,19 @@ struct fixture {
     use_client(read_fanout::quorum);
   }
 
-  /// Replaces the client by one with these choices.
+  /// Replaces the client by one with these choices, given the nodes
+  /// `entry` (all three by default).
   void use_client(read_fanout fanout,
-                  write_coordinator writer
-                  = write_coordinator::fastest_reader) {
+                  write_coordinator writer = write_coordinator::fastest_reader,
+                  std::vector<size_t> entry = {1, 2, 3},
+                  caf::timespan reconnect_interval = 200ms) {
     if (client)
       self->send_exit(client, caf::exit_reason::user_shutdown);
     cluster_client_config cfg;
     cfg.fanout = fanout;
     cfg.writer = writer;
-    for (size_t i = 1; i <= 3; ++i) {
+    cfg.reconnect_interval = reconnect_interval;
+    for (auto i : entry) {
       auto node = remote_on_transport<client_actor>(sys, "127.0.0.1",
                                                     cluster.port(i));
       CAF_REQUIRE(node);
@@ -186,6 +190,51 @@ CAF_TEST(a write after a read goes to a replica that answered the read) {
     CAF_CHECK(put(key, read->context, "w", 1s));
   }
   cluster.resume(1);
+}
+
+CAF_TEST(reads go straight to replicas the client was not given) {
+  // Given node 1 only, the client connects to the others from the table.
+  use_client(read_fanout::quorum, write_coordinator::fastest_reader, {1});
+  for (int i = 0; i < 20; ++i)
+    CAF_REQUIRE(put("key" + std::to_string(i), "", "v"));
+  warm_up();
+  auto before = node_coordinated_gets();
+  for (int i = 0; i < 20; ++i)
+    CAF_CHECK(get("key" + std::to_string(i)));
+  CAF_CHECK_EQUAL(node_coordinated_gets(), before);
+}
+
+CAF_TEST(the client reconnects to nodes that restarted) {
+  use_client(read_fanout::quorum, write_coordinator::fastest_reader, {1});
+  warm_up();
+  cluster.kill(2);
+  cluster.kill(3);
+  CAF_REQUIRE(cluster.start(2));
+  CAF_REQUIRE(cluster.start(3));
+  CAF_REQUIRE(cluster.await_ready());
+  warm_up(); // requests drive the reconnection
+  // Node 1, the only entry point, goes: the client must be using 2 and 3.
+  cluster.kill(1);
+  std::optional<std::string> written;
+  for (int attempt = 0; attempt < 20 && !written; ++attempt) {
+    written = put("after", "", "v", 2s);
+    if (!written)
+      std::this_thread::sleep_for(250ms);
+  }
+  CAF_REQUIRE(written);
+  auto read = get("after");
+  CAF_REQUIRE(read);
+  CAF_CHECK_EQUAL(read->values.size(), 1u);
+}
+
+CAF_TEST(without reconnection a client loses the nodes it was not given) {
+  // The same story with reconnection off shows what the test above needs.
+  use_client(read_fanout::quorum, write_coordinator::fastest_reader, {1},
+             caf::timespan{0});
+  warm_up();
+  cluster.kill(1);
+  std::this_thread::sleep_for(500ms);
+  CAF_CHECK(!put("after", "", "v", 2s));
 }
 
 CAF_TEST(other requests are relayed to a node) {
