@@ -46,6 +46,12 @@ flusher_impl::behavior_type log_flusher(flusher_ptr self,
       auto batch = std::move(st.waiting);
       st.waiting.clear();
       auto res = st.cfg.store->engine().flush_log();
+      if (auto& stats = st.cfg.stats) {
+        ++stats->flushes;
+        stats->writes += batch.size();
+        if (!res.ok())
+          ++stats->failures;
+      }
       if (!res.ok())
         logger("log_flusher")
           ->error("log.flush_failed waiting={} reason=\"{}\"", batch.size(),

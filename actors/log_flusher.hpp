@@ -10,6 +10,8 @@
 // keeps serving while the disk syncs, and what arrives meanwhile joins the
 // next flush.
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 
 #include "caf/fwd.hpp"
@@ -19,12 +21,23 @@
 
 namespace dkv {
 
+/// What the flusher did, read by the node's status while it may be in the
+/// middle of an fsync (hence shared atomics, not a request).
+struct log_flush_stats {
+  std::atomic<uint64_t> flushes{0};
+  /// Writes answered by the flushes: per flush, the writes that shared it.
+  std::atomic<uint64_t> writes{0};
+  std::atomic<uint64_t> failures{0};
+};
+
 struct log_flusher_config {
   /// The node's storage (its engine is flushed): shared, so it outlives
   /// the flusher.
   std::shared_ptr<storage::object_store> store;
   /// On its own thread (a node) or on the scheduler (deterministic tests).
   bool own_thread = true;
+  /// Counters to keep (optional).
+  std::shared_ptr<log_flush_stats> stats;
 };
 
 log_flusher_actor spawn_log_flusher(caf::actor_system& sys,

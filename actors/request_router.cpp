@@ -46,6 +46,7 @@ struct router_state {
   caf::actor transfers;
   /// The group commit of durable writes; none with durability "none".
   log_flusher_actor log_flusher;
+  std::shared_ptr<log_flush_stats> flush_stats;
   /// Partitions this node stopped replicating: replica requests for them
   /// are refused until then, so a coordinator with an older ring cannot
   /// write a copy that is about to be dropped (or read an empty one).
@@ -731,6 +732,12 @@ status_reply_v1 describe_status(router_ptr self) {
       replicated += std::count(list.begin(), list.end(), st.settings().name);
     }
   add("partitions.replicated", std::to_string(replicated));
+  if (auto& flushes = st.flush_stats) {
+    // Writes per flush tell how well durable writes share an fsync.
+    add("log.flushes", std::to_string(flushes->flushes.load()));
+    add("log.flushed_writes", std::to_string(flushes->writes.load()));
+    add("log.flush_failures", std::to_string(flushes->failures.load()));
+  }
   for (auto& [name, value] : st.counters)
     add(name, std::to_string(value));
   return reply;
@@ -774,7 +781,9 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
   st.transfers = spawn_transfer_manager(self->system(), std::move(tcfg));
   self->monitor(st.transfers);
   if (st.settings().durability != sync_policy::none) {
-    st.log_flusher = spawn_log_flusher(self->system(), {st.cfg.store, true});
+    st.flush_stats = std::make_shared<log_flush_stats>();
+    st.log_flusher = spawn_log_flusher(self->system(),
+                                       {st.cfg.store, true, st.flush_stats});
     self->monitor(st.log_flusher);
   }
   self->set_down_handler([self](caf::down_msg& msg) {

@@ -16,7 +16,9 @@ namespace {
 
 struct fixture : test_coordinator_fixture<dkv_config>,
                  spied_memory_store {
-  log_flusher_actor flusher = spawn_log_flusher(sys, {store, false});
+  std::shared_ptr<log_flush_stats> stats
+    = std::make_shared<log_flush_stats>();
+  log_flusher_actor flusher = spawn_log_flusher(sys, {store, false, stats});
 
   auto ask() {
     return self->request(flusher, caf::infinite, flush_log_atom::value);
@@ -53,6 +55,9 @@ CAF_TEST(requests queued together share one flush) {
   CAF_CHECK_EQUAL(spy.flushes, 1u);
   CAF_CHECK_EQUAL(flush_together(1), std::make_pair(size_t{1}, size_t{0}));
   CAF_CHECK_EQUAL(spy.flushes, 2u);
+  CAF_CHECK_EQUAL(stats->flushes.load(), 2u);
+  CAF_CHECK_EQUAL(stats->writes.load(), 6u);
+  CAF_CHECK_EQUAL(stats->failures.load(), 0u);
 }
 
 CAF_TEST(a request arriving during a flush waits for the next one) {
@@ -79,6 +84,8 @@ CAF_TEST(a failed flush fails every request waiting for it) {
   CAF_CHECK_EQUAL(flush_together(3), std::make_pair(size_t{0}, size_t{3}));
   spy.fail_flushes = false;
   CAF_CHECK_EQUAL(flush_together(2), std::make_pair(size_t{2}, size_t{0}));
+  CAF_CHECK_EQUAL(stats->flushes.load(), 2u);
+  CAF_CHECK_EQUAL(stats->failures.load(), 1u);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

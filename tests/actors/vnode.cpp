@@ -311,7 +311,7 @@ struct durable_fixture : test_coordinator_fixture<dkv_config>,
 
   void start(bool with_flusher, bool sync_every_write) {
     if (with_flusher)
-      flusher = spawn_log_flusher(sys, {store, false});
+      flusher = spawn_log_flusher(sys, {store, false, nullptr});
     vnode_config cfg;
     cfg.partition = 5;
     cfg.store = store;

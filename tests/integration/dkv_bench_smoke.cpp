@@ -86,6 +86,19 @@ CAF_TEST(durable writes are answered through the group commit) {
   CAF_CHECK_EQUAL(number_in(run.json, "run", "ops"), 400);
   CAF_CHECK_LESS_OR_EQUAL(number_in(run.json, "run", "errors"),
                           tolerated_errors(400));
+  // Every node merged or coordinated most of the writes through its
+  // flusher, several to a flush when they came together.
+  auto status = cluster.console(2, "status");
+  auto stat = [&](const std::string& name) -> uint64_t {
+    auto at = status.find("\"" + name + "\":\"");
+    return at == std::string::npos
+             ? 0
+             : std::stoull(status.substr(at + name.size() + 4));
+  };
+  CAF_CHECK_GREATER_OR_EQUAL(stat("log.flushed_writes"), 200u);
+  CAF_CHECK_GREATER(stat("log.flushes"), 0u);
+  CAF_CHECK_LESS_OR_EQUAL(stat("log.flushes"), stat("log.flushed_writes"));
+  CAF_CHECK_EQUAL(stat("log.flush_failures"), 0u);
 }
 
 CAF_TEST(the bench rejects a bad option and an unreachable node) {
