@@ -30,6 +30,8 @@ struct put_state {
   /// Replicas that answered, one way or the other (by node name).
   std::set<std::string> answered;
   bool local_done = false;
+  /// The local write is stored but not yet known to be on disk.
+  bool flushing = false;
 };
 
 using put_ptr = caf::stateful_actor<put_state>*;
@@ -42,7 +44,7 @@ void answered(put_ptr self) {
 void check_quorum(put_ptr self) {
   auto& st = self->state;
   auto& q = *st.quorum;
-  if (q.enough()) {
+  if (q.enough() && !st.flushing) {
     st.finish(st.stored);
   } else if (q.impossible()) {
     st.finish(make_error(dkv_errc::quorum_unavailable,
@@ -88,6 +90,27 @@ void send_to(put_ptr self, const replica_target& t) {
     st.quorum->fail(t.node); // unreachable now
 }
 
+/// Makes the local write durable through the node's group commit; the put
+/// cannot succeed before, and fails if the flush does.
+void flush_local(put_ptr self) {
+  auto& st = self->state;
+  st.flushing = true;
+  ++st.outstanding;
+  self->request(st.cfg.flusher, caf::infinite, flush_log_atom::value)
+    .then(
+      [self](flush_log_atom) {
+        self->state.flushing = false;
+        check_quorum(self);
+        answered(self);
+      },
+      [self](caf::error& err) {
+        // Replicas may hold the write, as after a timeout; the client
+        // learns that it is not known to be durable.
+        self->state.finish(std::move(err));
+        answered(self);
+      });
+}
+
 void replicate(put_ptr self) {
   auto& st = self->state;
   auto& targets = st.cfg.targets;
@@ -110,7 +133,7 @@ void replicate(put_ptr self) {
 /// What has not answered by now failed: the put ends with what it has.
 void deadline(put_ptr self) {
   auto& st = self->state;
-  if (!st.local_done) {
+  if (!st.local_done || st.flushing) {
     st.finish(caf::make_error(caf::sec::request_timeout));
   } else {
     for (auto& node : st.quorum->targets())
@@ -145,6 +168,8 @@ caf::behavior put_coordinator(put_ptr self, put_coordinator_config cfg) {
           self->state.quorum->ack(local.node);
         else
           send_to(self, local); // this node stands in for an owner: hint
+        if (self->state.cfg.flusher)
+          flush_local(self);
         replicate(self);
       },
       [self](caf::error& err) {

@@ -10,6 +10,9 @@
 //        v                          v                       v
 //     failed                 quorum_unavailable          (exit)
 //
+// With durability "one" the local write's fsync (the node's group commit)
+// runs while the replicas are asked; the put waits for both.
+//
 // Per-request actor: never restarted; if it dies early, `finish` still gets
 // an error (no request left hanging).
 
@@ -20,6 +23,7 @@
 #include "caf/timespan.hpp"
 
 #include "actors/replica_target.hpp"
+#include "messages/log_flush_protocol.hpp"
 
 namespace dkv {
 
@@ -33,6 +37,11 @@ struct put_coordinator_config {
   caf::timespan timeout;
   /// The new version's partition, key, context, value or tombstone.
   vnode_coordinate_v1 write;
+  /// When set, the local write must reach the disk (durability "one"):
+  /// it is committed without a sync, replicated at once, and the put
+  /// succeeds only after this node's group commit flushed it, so the
+  /// fsync and the replicas' round trip overlap.
+  log_flusher_actor flusher;
   /// Called exactly once: the stored object, or the error.
   std::function<void(caf::expected<object>)> finish;
 };

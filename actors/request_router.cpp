@@ -369,7 +369,11 @@ caf::result<Reply> handle_write(router_ptr self, Request& req,
   cfg.write.tombstone = value == nullptr;
   if (value)
     cfg.write.value = *value;
-  cfg.write.sync = st.settings().durability == sync_policy::one;
+  if (st.settings().durability == sync_policy::one) {
+    // The group commit's fsync overlaps the replicas' round trip.
+    cfg.flusher = st.log_flusher;
+    cfg.write.sync = !cfg.flusher;
+  }
   // While the partition moves, its gainers get every write too (not counted
   // toward W): together with the stream they miss nothing (paper §4.9).
   if (in_transition(st.view.ring) && st.view.ring.moved[partition] == 0)

@@ -10,9 +10,49 @@ using namespace dkv::test;
 
 namespace {
 
+using release_atom = caf::atom_constant<caf::atom("release")>;
+
+/// A group commit that flushes when the test says so: release(true)
+/// answers every waiting request, release(false) fails them.
+using fake_flusher_actor
+  = log_flusher_actor::extend<caf::reacts_to<release_atom, bool>>;
+
+struct fake_flusher_state {
+  std::vector<caf::typed_response_promise<flush_log_atom>> waiting;
+};
+
+fake_flusher_actor::behavior_type
+fake_flusher(fake_flusher_actor::stateful_pointer<fake_flusher_state> self) {
+  return {
+    [self](flush_log_atom) -> caf::result<flush_log_atom> {
+      self->state.waiting.push_back(
+        self->make_response_promise<flush_log_atom>());
+      return self->state.waiting.back();
+    },
+    [self](release_atom, bool ok) {
+      for (auto& rp : self->state.waiting)
+        if (ok)
+          rp.deliver(flush_log_atom::value);
+        else
+          rp.deliver(make_error(dkv_errc::storage_failure, "disk full"));
+      self->state.waiting.clear();
+    },
+  };
+}
+
 struct fixture : test_coordinator_fixture<dkv_config> {
   std::vector<fake_vnode_actor> replicas;
   std::optional<caf::expected<object>> outcome;
+  /// Set for durable puts (durability "one").
+  fake_flusher_actor flusher;
+
+  ~fixture() {
+    // Promises it still holds keep it alive, and the system waits for it.
+    if (flusher) {
+      caf::anon_send_exit(flusher, caf::exit_reason::user_shutdown);
+      sched.run();
+    }
+  }
 
   void make_replicas(std::vector<fake_mode> modes) {
     replica_id id = 1;
@@ -34,6 +74,7 @@ struct fixture : test_coordinator_fixture<dkv_config> {
     cfg.write.context = std::move(context);
     cfg.write.value = value;
     cfg.finish = [this](caf::expected<object> x) { outcome = std::move(x); };
+    cfg.flusher = caf::actor_cast<log_flusher_actor>(flusher);
     return spawn_put_coordinator(sys, std::move(cfg));
   }
 
@@ -192,6 +233,57 @@ CAF_TEST(a substitute acks with a hint for the absent owner) {
   CAF_CHECK_EQUAL(hints[0].partition, 7u);
   CAF_CHECK_EQUAL(live_values(hints[0].incoming),
                   std::vector<std::string>{"v"});
+}
+
+CAF_TEST(a durable put replicates while the local write is flushed) {
+  make_replicas({fake_mode::normal, fake_mode::normal, fake_mode::normal});
+  flusher = sys.spawn(fake_flusher);
+  put("k", "v1", 2);
+  sched.run(); // every message, but no deadline
+  // The replicas have it, and acked, but the local write is not on disk.
+  CAF_CHECK(!outcome.has_value());
+  for (size_t i = 1; i < 3; ++i)
+    CAF_CHECK_EQUAL(live_values(state_of(i).data["k"]),
+                    std::vector<std::string>{"v1"});
+  self->send(flusher, release_atom::value, true);
+  run();
+  CAF_REQUIRE(outcome.has_value());
+  CAF_CHECK(*outcome);
+}
+
+CAF_TEST(a durable put of w one waits for the flush) {
+  make_replicas({fake_mode::normal, fake_mode::silent, fake_mode::silent});
+  flusher = sys.spawn(fake_flusher);
+  put("k", "v1", 1);
+  sched.run();
+  CAF_CHECK(!outcome.has_value());
+  self->send(flusher, release_atom::value, true);
+  run();
+  CAF_REQUIRE(outcome.has_value());
+  CAF_CHECK(*outcome);
+}
+
+CAF_TEST(a failed local flush fails a durable put) {
+  make_replicas({fake_mode::normal, fake_mode::normal, fake_mode::normal});
+  flusher = sys.spawn(fake_flusher);
+  put("k", "v1", 2);
+  sched.run();
+  self->send(flusher, release_atom::value, false);
+  run();
+  CAF_CHECK_EQUAL(error_code(), dkv_errc::storage_failure);
+}
+
+CAF_TEST(a flush that does not end in time fails a durable put) {
+  make_replicas({fake_mode::normal, fake_mode::normal, fake_mode::normal});
+  flusher = sys.spawn(fake_flusher);
+  put("k", "v1", 2);
+  sched.run();
+  CAF_CHECK(!outcome.has_value());
+  trigger_timeouts();
+  run();
+  CAF_REQUIRE(outcome.has_value());
+  CAF_REQUIRE(!*outcome);
+  CAF_CHECK(outcome->error() == caf::sec::request_timeout);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
