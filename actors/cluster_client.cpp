@@ -128,9 +128,12 @@ void connect_missing(client_ptr self) {
       continue;
     next = now + st.cfg.reconnect_interval;
     st.connecting.insert(address);
+    // No timeout: CAF's middleman connects one address at a time, and a
+    // host that drops SYNs holds it for minutes. Waiting for its answer
+    // keeps one attempt per address queued there, not one per interval.
     self
-      ->request(st.connector, st.cfg.request_timeout,
-                caf::connect_atom::value, host, port)
+      ->request(st.connector, caf::infinite, caf::connect_atom::value, host,
+                port)
       .then(
         [self, address](const caf::node_id&, caf::strong_actor_ptr& ptr,
                         const std::set<std::string>& interface) {
