@@ -13,11 +13,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 
 #include <db_cxx.h>
@@ -124,18 +126,29 @@ public:
     return check_format();
   }
 
+  /// Creating a database syncs several times: other partitions' requests
+  /// go on meanwhile (only an open or a drop of the same partition waits).
   status open_partition(partition_id p) override {
-    std::unique_lock<std::shared_mutex> guard{mtx_};
-    if (dbs_.count(p) > 0)
-      return {};
+    partition_claim claim{*this, p};
+    {
+      std::shared_lock<std::shared_mutex> guard{mtx_};
+      if (dbs_.count(p) > 0)
+        return {};
+    }
+    // Without mtx_: an exclusive lock taken meanwhile (another partition's
+    // open) would wait for this one, and every request behind it.
     db_ptr db;
     if (auto st = open_db(partition_file(p), db); !st.ok())
       return st;
+    std::unique_lock<std::shared_mutex> guard{mtx_};
     dbs_.emplace(p, std::move(db));
     return {};
   }
 
   status drop_partition(partition_id p) override {
+    partition_claim claim{*this, p};
+    // Exclusive, as before opens ran beside requests: drops are rare, and
+    // no checkpoint runs beside a dbremove.
     std::unique_lock<std::shared_mutex> guard{mtx_};
     dbs_.erase(p); // dbremove requires every handle on the file closed
     auto file = partition_file(p);
@@ -346,6 +359,8 @@ private:
   }
 
   status open_db(const std::string& file, db_ptr& out) {
+    if (opts_.before_open)
+      opts_.before_open(file);
     db_ptr db{new Db(&env_, DB_CXX_NO_EXCEPTIONS)};
     // Page checksums: a torn or rotted page is an error, not garbage data.
     db->set_flags(DB_CHKSUM);
@@ -545,6 +560,35 @@ private:
   std::unique_ptr<background_task> checkpoints_;
   std::atomic<uint64_t> log_since_checkpoint_{0};
   std::shared_mutex mtx_;
+  /// Partitions being opened or dropped: one such change at a time per
+  /// partition (an open runs without mtx_).
+  std::mutex claims_mtx_;
+  std::condition_variable claim_released_;
+  std::set<partition_id> claimed_;
+
+  class partition_claim {
+  public:
+    partition_claim(bdb_engine& engine, partition_id p)
+      : engine_(engine), p_(p) {
+      std::unique_lock<std::mutex> guard{engine_.claims_mtx_};
+      engine_.claim_released_.wait(
+        guard, [&] { return engine_.claimed_.count(p_) == 0; });
+      engine_.claimed_.insert(p_);
+    }
+    ~partition_claim() {
+      {
+        std::lock_guard<std::mutex> guard{engine_.claims_mtx_};
+        engine_.claimed_.erase(p_);
+      }
+      engine_.claim_released_.notify_all();
+    }
+    partition_claim(const partition_claim&) = delete;
+    partition_claim& operator=(const partition_claim&) = delete;
+
+  private:
+    bdb_engine& engine_;
+    partition_id p_;
+  };
   std::map<partition_id, db_ptr> dbs_;
   db_ptr meta_;
 };

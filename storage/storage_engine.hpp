@@ -129,6 +129,9 @@ struct bdb_options {
   std::string directory;               // created if missing
   durability default_mode = durability::write_no_sync;
   size_t cache_bytes = 64 * 1024 * 1024;
+  /// Fault injection for tests: called with a database's file name before
+  /// the engine opens (or creates) it.
+  std::function<void(const std::string& file)> before_open;
 };
 
 /// Opens a Berkeley DB transactional environment under `opts.directory`

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <set>
 
 #include "caf/test/unit_test.hpp"
@@ -342,6 +343,48 @@ CAF_TEST(SIGKILL loses no acknowledged write_no_sync commit) {
       CAF_MESSAGE("first lost acknowledged commit: " << i);
   }
   CAF_CHECK_EQUAL(lost, 0u);
+}
+
+CAF_TEST(opening a partition holds up no other partition) {
+  // Creating a partition's database syncs several times; on a busy disk
+  // that took long enough for every other request of the node to queue
+  // behind it, and its peers to suspect it.
+  std::promise<void> entered;
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  bdb_options opts;
+  opts.directory = tmp.sub("slow-open");
+  opts.before_open = [&](const std::string& file) {
+    if (file == "p-00007.db") {
+      entered.set_value();
+      released.wait();
+    }
+  };
+  status st;
+  auto e = open_bdb_engine(opts, st);
+  CAF_REQUIRE_EQUAL(str(st), "ok");
+  CAF_REQUIRE(e->open_partition(1).ok());
+  auto opener = std::async(std::launch::async,
+                           [&] { return e->open_partition(7); });
+  entered.get_future().wait();
+  auto second = std::async(std::launch::async,
+                           [&] { return e->open_partition(7); });
+  auto served = std::async(std::launch::async, [&] {
+    std::string out;
+    return e->put(1, "k", "v", {}).ok() && e->get(1, "k", out).ok()
+           && e->open_partition(2).ok() && e->put(2, "k", "v", {}).ok();
+  });
+  auto in_time
+    = served.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+  CAF_CHECK(in_time);
+  // A second open of the same partition waits for the first one.
+  CAF_CHECK(second.wait_for(std::chrono::milliseconds(50))
+            == std::future_status::timeout);
+  release.set_value();
+  CAF_CHECK(served.get());
+  CAF_CHECK_EQUAL(str(opener.get()), "ok");
+  CAF_CHECK_EQUAL(str(second.get()), "ok");
+  CAF_CHECK_EQUAL(str(e->put(7, "k", "v", {})), "ok");
 }
 
 CAF_TEST(old log files are removed) {
