@@ -85,11 +85,11 @@ caf::expected<replica_id> fresh_epoch(vnode_state& st) {
       std::min<uint64_t>(uint64_t{st.epoch_next} + epoch_lease_size,
                          std::numeric_limits<uint32_t>::max()));
     auto& engine = st.cfg.store->engine();
+    // put_meta is synced: the lease is on disk before an epoch of it is
+    // used.
     if (auto res = engine.put_meta(epoch_meta_key(st.cfg.partition),
                                    std::to_string(lease));
         !res.ok())
-      return to_error(res);
-    if (auto res = engine.sync(); !res.ok())
       return to_error(res);
     st.epoch_lease = lease;
   }

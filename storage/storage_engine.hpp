@@ -112,11 +112,15 @@ public:
   virtual status fold(partition_id p, const fold_fn& visit) = 0;
 
   /// Node-level metadata (incarnation id, ring state, ...), outside any
-  /// partition.
+  /// partition. put_meta is on stable storage when it returns ok, with
+  /// every commit before it.
   virtual status get_meta(const std::string& key, std::string& value) = 0;
   virtual status put_meta(const std::string& key, const std::string& value) = 0;
 
-  /// Forces everything committed so far to stable storage.
+  /// Forces everything committed so far to stable storage and writes the
+  /// cache back (a checkpoint: the log to replay after a crash is short).
+  /// Slow, for rare events such as a start; flush_log() is enough to make
+  /// commits durable.
   virtual status sync() = 0;
 
   /// Forces the log of every commit so far to stable storage, and nothing
