@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <vector>
 
 #include "caf/all.hpp"
 
@@ -66,6 +67,10 @@ struct router_state {
   uint64_t next_pending = 0;
   /// Writes forwarded to a home replica and not answered yet.
   size_t forwarding = 0;
+  /// Partitions this node replicates whose vnode is still to start
+  /// (open_replicated), and whether one is starting.
+  std::vector<uint32_t> to_open;
+  bool opening = false;
 
   const node_settings& settings() const { return cfg.settings; }
   void count(const std::string& what) { ++counters[what]; }
@@ -463,6 +468,48 @@ caf::result<routing_reply_v1> routing_table(router_ptr self) {
   return rp;
 }
 
+/// Starts the next vnode of `to_open` once the previous one has started.
+void open_next(router_ptr self) {
+  auto& st = self->state;
+  while (!st.to_open.empty()) {
+    auto partition = st.to_open.back();
+    st.to_open.pop_back();
+    if (st.vnodes.count(partition) > 0
+        || st.pending_drops.count(partition) > 0)
+      continue;
+    // A vnode answers once its start (open, tree) is done.
+    self
+      ->request(vnode_for(self, partition), caf::infinite,
+                vnode_tree_v1{partition, 0, {}})
+      .then([self](vnode_tree_reply_v1&) { open_next(self); },
+            [self](caf::error&) { open_next(self); });
+    return;
+  }
+  st.opening = false;
+}
+
+/// Starts the vnodes of the partitions this node replicates, one at a
+/// time: a vnode's start opens its database (creating one syncs) and reads
+/// all of it into its Merkle tree. Left to the first requests, that made
+/// them wait, and many at once took every scheduler thread of the node
+/// long enough for its peers to suspect it.
+void open_replicated(router_ptr self) {
+  auto& st = self->state;
+  if (st.view.ring.version == 0)
+    return;
+  st.to_open.clear();
+  for (uint32_t p = st.settings().partitions; p-- > 0;) {
+    auto list = detail::preference_list(st.view.ring, p, st.settings().n);
+    if (st.vnodes.count(p) == 0
+        && std::count(list.begin(), list.end(), st.settings().name) > 0)
+      st.to_open.push_back(p);
+  }
+  if (!st.opening) {
+    st.opening = true;
+    open_next(self);
+  }
+}
+
 // -- tombstone reaping -------------------------------------------------------
 
 /// True if this node has a copy of `partition` (without creating one).
@@ -833,7 +880,10 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
                      view.ring.members.size());
       self->send(st.entropy, view_atom::value, view);
       self->send(st.transfers, view_atom::value, view);
+      bool new_ring = view.ring.version != st.view.ring.version;
       st.view = std::move(view);
+      if (new_ring)
+        open_replicated(self);
     },
     [self](aae_request_v1& req) {
       return self->delegate(self->state.entropy, std::move(req));

@@ -105,6 +105,21 @@ CAF_TEST(a paused node is suspected and the cluster writes around it) {
                 node3 + "\"up\""));
 }
 
+CAF_TEST(a node opens the partitions it replicates before any request) {
+  // Opening a partition's database syncs (creating it) or reads all of it
+  // (the Merkle tree); the first requests of a started node waited for
+  // that, and on a busy disk its peers suspected it meanwhile.
+  // Anti-entropy would open partitions too: not within this test.
+  for (size_t i = 1; i <= 3; ++i) {
+    cluster.kill(i);
+    CAF_REQUIRE(cluster.start_with(i, {"--dkv.aae-interval=1h"}));
+  }
+  CAF_REQUIRE(cluster.await_ready());
+  const std::string all = "\"vnodes\":\"16\"";
+  for (size_t i = 1; i <= 3; ++i)
+    CAF_CHECK(has(cluster.await(i, "status", all, 5000), all));
+}
+
 CAF_TEST(a node with another partition count is refused) {
   // Node 4 is not a seed of the others; it contacts them itself.
   CAF_REQUIRE(cluster.start_with(4, {"--dkv.partitions=32"}));
