@@ -13,7 +13,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -26,6 +28,7 @@
 
 #include "storage/background_task.hpp"
 #include "storage/bdb_support.hpp"
+#include "storage/checkpoint_pace.hpp"
 #include "storage/storage_engine.hpp"
 
 namespace dkv::storage {
@@ -112,12 +115,13 @@ public:
       return failure(ret,
                      "cannot open the Berkeley DB environment in " + dir());
     env_open_ = true;
+    last_paced_start_ = std::chrono::steady_clock::now();
     checkpoints_ = std::make_unique<background_task>([this] {
       // Like every other operation, not while a partition is dropped.
       std::shared_lock<std::shared_mutex> guard{mtx_};
       // This run covers every commit made before it starts.
       log_since_checkpoint_ = 0;
-      checkpoint();
+      checkpoint(next_pace());
     });
     if (auto st = set_durability(); !st.ok())
       return st;
@@ -291,7 +295,7 @@ public:
     if (auto ret = env_.log_flush(nullptr); ret != 0)
       return failure(ret, "flush the log in " + dir());
     log_bytes_ = 0;
-    if (auto ret = env_.txn_checkpoint(0, 0, 0); ret != 0)
+    if (auto ret = paced_checkpoint({}); ret != 0)
       return failure(ret, "checkpoint in " + dir());
     return {};
   }
@@ -463,9 +467,39 @@ private:
   /// checkpoint freed go now, not after writes that may not come. A
   /// failure (say, a full disk) only delays log removal and is retried
   /// after the next writes; the commits stand.
-  void checkpoint() {
-    if (env_.txn_checkpoint(0, 0, 0) == 0)
+  void checkpoint(checkpoint_pace pace = {}) {
+    if (paced_checkpoint(pace) == 0)
       env_.log_archive(nullptr, DB_ARCH_REMOVE);
+  }
+
+  /// One checkpoint at a time, so that a paced run's limit (a setting of
+  /// the whole environment, read when a write-back starts) never slows
+  /// down another.
+  int paced_checkpoint(checkpoint_pace pace) {
+    std::lock_guard<std::mutex> guard{checkpoint_mtx_};
+    auto paced = pace.pages_per_burst != 0;
+    if (paced)
+      env_.set_mp_max_write(static_cast<int>(pace.pages_per_burst),
+                            static_cast<db_timeout_t>(pace.pause.count()));
+    auto ret = env_.txn_checkpoint(0, 0, 0);
+    if (paced)
+      env_.set_mp_max_write(0, 0);
+    return ret;
+  }
+
+  /// The background checkpoints' pace: by the pages to write back and the
+  /// time since the previous run started. Runs on the background thread.
+  checkpoint_pace next_pace() {
+    auto now = std::chrono::steady_clock::now();
+    auto interval = std::chrono::duration_cast<std::chrono::microseconds>(
+      now - last_paced_start_);
+    last_paced_start_ = now;
+    DB_MPOOL_STAT* stats = nullptr;
+    if (env_.memp_stat(&stats, nullptr, 0) != 0 || stats == nullptr)
+      return {};
+    uint64_t dirty = stats->st_page_dirty;
+    ::free(stats); // allocated by Berkeley DB with malloc
+    return pace_checkpoint(dirty, interval);
   }
 
   /// Checkpoints after enough log so that old log files can go away.
@@ -559,6 +593,10 @@ private:
   std::atomic<uint64_t> log_bytes_{0};
   std::unique_ptr<background_task> checkpoints_;
   std::atomic<uint64_t> log_since_checkpoint_{0};
+  std::mutex checkpoint_mtx_;
+  /// When the previous background checkpoint started (or the engine
+  /// opened); only the background thread reads it after the open.
+  std::chrono::steady_clock::time_point last_paced_start_;
   std::shared_mutex mtx_;
   /// Partitions being opened or dropped: one such change at a time per
   /// partition (an open runs without mtx_).
