@@ -12,8 +12,8 @@
 //   --distribution=D    zipfian (theta 0.99, scrambled) or uniform (zipfian)
 //   --records=N         keys KEY-PREFIX0 .. KEY-PREFIX<N-1>          (10000)
 //   --value-bytes=N     size of the values written                     (100)
-//   --load              first insert every record (blind puts: once per key
-//                       space; --duration=0 loads only)
+//   --load              first write every record, superseding what is
+//                       there (--duration=0 loads only)
 //   --concurrency=N     requests outstanding: N clients with one each    (1)
 //   --duration=S        seconds measured after the warmup               (10)
 //   --ops=N             or: stop after N measured operations (0: by time)
@@ -29,7 +29,10 @@
 // request). Latencies go to log-linear histograms
 // (bench/support/latency_histogram.hpp) that merge by addition. A node whose
 // connection drops is left out for the rest of the run; requests still open
-// 3 s after a timed run's end are abandoned and counted as errors.
+// 3 s after a timed run's end are abandoned and counted as errors. Writes
+// carry the newest context any client of the run saw of their key, and read
+// the key first when there is none yet (context_cache in
+// bench/support/workload.hpp).
 
 #include <algorithm>
 #include <atomic>
@@ -90,7 +93,8 @@ struct bench_config : caf::actor_system_config {
       .add(distribution, "distribution", "zipfian or uniform")
       .add(records, "records", "number of keys")
       .add(value_bytes, "value-bytes", "size of each value written")
-      .add(load_records, "load", "insert every record before the run")
+      .add(load_records, "load",
+           "write every record before the run (superseding what is there)")
       .add(concurrency, "concurrency", "requests outstanding")
       .add(duration, "duration", "seconds to measure")
       .add(ops, "ops", "operations to measure instead (0: by duration)")
@@ -135,6 +139,7 @@ struct phase_control {
   std::atomic<uint64_t> completed{0};
   std::atomic<uint64_t> failed{0};
   caf::duration request_timeout{node_request_timeout};
+  std::optional<context_cache> contexts; // shared by the phase's clients
 };
 
 /// How long a timed run waits past its end for requests still open before
@@ -159,8 +164,8 @@ public:
   client(caf::actor_config& cfg, phase_control* ctl, phase_results* out,
          key_chooser keys, size_t index)
     : caf::event_based_actor(cfg), ctl_(*ctl), out_(*out),
-      keys_(std::move(keys)), contexts_(std::min<uint64_t>(ctl->records, 4096)),
-      lost_(ctl->nodes.size()), live_nodes_(ctl->nodes.size()), turn_(index) {}
+      keys_(std::move(keys)), lost_(ctl->nodes.size()),
+      live_nodes_(ctl->nodes.size()), turn_(index) {}
 
   caf::behavior make_behavior() override {
     // CAF 0.17 silently drops messages to a node whose connection is lost: a
@@ -182,7 +187,7 @@ private:
       auto record = ctl_.tickets++;
       if (record >= ctl_.records)
         return quit();
-      return put(record, "", [this] { done(op_type::insert); });
+      return write(record, op_type::insert);
     }
     if (started_ >= ctl_.stop_at || live_nodes_ == 0
         || (measured_ && ctl_.op_limit > 0 && ctl_.tickets++ >= ctl_.op_limit))
@@ -191,13 +196,29 @@ private:
     switch (auto op = ctl_.mix.choose(keys_.unit())) {
     case op_type::read:
       return get(record, [this, op](dkv::get_reply_v1&) { done(op); });
-    case op_type::update: // supersede what this client last saw of it
-      return put(record, contexts_.find(record), [this, op] { done(op); });
+    case op_type::update:
+      return write(record, op);
     default: // read-modify-write: put with the context the get returned
       return get(record, [this, record, op](dkv::get_reply_v1& reply) {
         put(record, reply.context, [this, op] { done(op); });
       });
     }
+  }
+
+  /// A put that supersedes what the run last saw of the record. Without a
+  /// context (the first write of a key in this process: a key loaded or
+  /// written by an earlier run) it reads the key first, as a client that
+  /// means to overwrite must: a blind put would add a sibling beside each
+  /// stored version, and siblings would pile up from run to run. The read
+  /// is part of the operation's time.
+  void write(uint64_t record, op_type op) {
+    if (auto context = ctl_.contexts->find(record))
+      return put(record, *context, [this, op] { done(op); });
+    if (measured_)
+      ++out_.context_reads;
+    get(record, [this, record, op](dkv::get_reply_v1& reply) {
+      put(record, reply.context, [this, op] { done(op); });
+    });
   }
 
   template <class OnReply>
@@ -210,7 +231,7 @@ private:
          on_reply](dkv::get_reply_v1& reply) mutable {
           if (id != op_id_)
             return; // given up on when its node went down
-          contexts_.store(record, reply.context);
+          ctl_.contexts->store(record, reply.context);
           if (measured_)
             count_siblings(reply.values.size());
           on_reply(reply);
@@ -231,7 +252,7 @@ private:
          on_reply](dkv::put_reply_v1& reply) mutable {
           if (id != op_id_)
             return;
-          contexts_.store(record, std::move(reply.context));
+          ctl_.contexts->store(record, std::move(reply.context));
           on_reply();
         },
         [this, id = op_id_](caf::error& err) {
@@ -291,7 +312,6 @@ private:
   phase_control& ctl_;
   phase_results& out_;
   key_chooser keys_;
-  context_cache contexts_;
   std::vector<bool> lost_; // nodes whose connection dropped
   size_t live_nodes_;
   size_t turn_;                    // round-robin position
@@ -411,6 +431,8 @@ int run(caf::actor_system& sys, const bench_config& cfg) {
   ctl.r = cfg.r;
   ctl.w = cfg.w;
   ctl.op_limit = cfg.ops;
+  // Every record's context up to 2^18 records (tens of MB at most).
+  ctl.contexts.emplace(std::min<uint64_t>(cfg.records, uint64_t{1} << 18));
   uint64_t seed = cfg.seed != 0 ? cfg.seed : std::random_device{}();
   auto dist = cfg.distribution == "uniform" ? distribution::uniform
                                             : distribution::zipfian;

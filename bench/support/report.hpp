@@ -27,6 +27,8 @@ struct phase_results {
   uint64_t not_found = 0;     // reads that returned no value
   uint64_t sibling_reads = 0; // reads that returned more than one value
   uint64_t max_siblings = 0;
+  /// Writes that read their key first, for want of a context.
+  uint64_t context_reads = 0;
 
   uint64_t ops() const {
     uint64_t n = 0;
@@ -52,6 +54,7 @@ struct phase_results {
     not_found += other.not_found;
     sibling_reads += other.sibling_reads;
     max_siblings = std::max(max_siblings, other.max_siblings);
+    context_reads += other.context_reads;
   }
 };
 
@@ -111,11 +114,17 @@ inline void print_text(std::FILE* out, const phase_summary& p) {
     std::fprintf(out, " %8" PRIu64 "\n", h.max());
   }
   if (r.latency[static_cast<size_t>(op_type::read)].count() > 0
-      || r.latency[static_cast<size_t>(op_type::rmw)].count() > 0)
+      || r.latency[static_cast<size_t>(op_type::rmw)].count() > 0
+      || r.context_reads > 0)
     std::fprintf(out,
                  "  reads: %" PRIu64 " not found, %" PRIu64
                  " with siblings (at most %" PRIu64 ")\n",
                  r.not_found, r.sibling_reads, r.max_siblings);
+  if (r.context_reads > 0)
+    std::fprintf(out,
+                 "  writes that read their key first (no context yet): %" PRIu64
+                 "\n",
+                 r.context_reads);
   for (auto& [kind, count] : r.errors)
     std::fprintf(out, "  error %s: %" PRIu64 " (e.g. %s)\n", kind.c_str(),
                  count, r.error_sample.at(kind).c_str());
@@ -187,7 +196,7 @@ inline std::string json_string(const std::string& x) {
 
 /// {"seconds":..,"ops":..,"throughput":..,"errors":N,"errors_by_kind":{..},
 ///  "latency_us":{"read":{"count":..,"mean":..,"p50":..,..,"max":..},..},
-///  "not_found":..,"sibling_reads":..,"max_siblings":..}
+///  "not_found":..,"sibling_reads":..,"max_siblings":..,"context_reads":..}
 inline std::string to_json(const phase_summary& p) {
   auto& r = p.results;
   auto num = [](double x) {
@@ -221,7 +230,8 @@ inline std::string to_json(const phase_summary& p) {
   }
   return out + "},\"not_found\":" + std::to_string(r.not_found)
          + ",\"sibling_reads\":" + std::to_string(r.sibling_reads)
-         + ",\"max_siblings\":" + std::to_string(r.max_siblings) + "}";
+         + ",\"max_siblings\":" + std::to_string(r.max_siblings)
+         + ",\"context_reads\":" + std::to_string(r.context_reads) + "}";
 }
 
 /// One JSON object: the settings, then "load" and "run" as in to_json.

@@ -3,8 +3,10 @@
 // YCSB's core workloads as operation mixes, and what a client remembers
 // between operations. No CAF, no I/O.
 
+#include <array>
 #include <cctype>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -71,29 +73,40 @@ inline std::optional<workload> workload_named(const std::string& name) {
   return std::nullopt;
 }
 
-/// The newest context a client saw for recently touched records, so that an
-/// update supersedes what the client last read or wrote: a put with the
-/// empty context is concurrent with every stored version, and blind updates
-/// would pile up siblings on hot keys without bound. Direct-mapped (record
-/// modulo the slot count): bounded memory; a collision forgets a context,
-/// which only makes that update blind.
+/// The newest context the clients of a run saw for each record, shared by
+/// all of them (they run on several threads), so that an update supersedes
+/// what any client last read or wrote: a put with the empty context is
+/// concurrent with every stored version, and blind updates would pile up
+/// siblings on hot keys without bound. Direct-mapped (record modulo the slot
+/// count): bounded memory; a collision forgets a context, which makes that
+/// update read the key first.
 class context_cache {
 public:
-  explicit context_cache(size_t slots) : slots_(slots == 0 ? 1 : slots) {}
+  explicit context_cache(size_t slots)
+    : slots_(slots == 0 ? 1 : slots, slot{no_record, {}}) {}
 
-  /// The context last stored for `record`; empty if unknown.
-  const std::string& find(uint64_t record) const {
-    static const std::string none;
-    auto& slot = slots_[record % slots_.size()];
-    return slot.first == record ? slot.second : none;
+  /// The context last stored for `record`; nothing if unknown.
+  std::optional<std::string> find(uint64_t record) const {
+    auto index = record % slots_.size();
+    std::lock_guard<std::mutex> guard{stripes_[index % stripe_count]};
+    auto& s = slots_[index];
+    if (s.first != record)
+      return std::nullopt;
+    return s.second;
   }
 
   void store(uint64_t record, std::string context) {
-    slots_[record % slots_.size()] = {record, std::move(context)};
+    auto index = record % slots_.size();
+    std::lock_guard<std::mutex> guard{stripes_[index % stripe_count]};
+    slots_[index] = {record, std::move(context)};
   }
 
 private:
-  std::vector<std::pair<uint64_t, std::string>> slots_;
+  using slot = std::pair<uint64_t, std::string>;
+  static constexpr uint64_t no_record = UINT64_MAX;
+  static constexpr size_t stripe_count = 64;
+  mutable std::array<std::mutex, stripe_count> stripes_;
+  std::vector<slot> slots_;
 };
 
 } // namespace dkv::bench

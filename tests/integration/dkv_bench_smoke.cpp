@@ -108,6 +108,28 @@ CAF_TEST(durable writes are answered through the group commit) {
   }
 }
 
+CAF_TEST(runs after runs on one cluster leave no siblings behind) {
+  // Each run is a new process that knows no context: its first write of a
+  // key must read it first, or each run adds a sibling to every key it
+  // writes and later runs measure ever larger records.
+  for (std::string load : {"--load ", "", ""}) {
+    auto run = run_bench(cluster, 3, load + "--records=50 --workload=W "
+                                            "--distribution=uniform "
+                                            "--concurrency=1 --ops=150");
+    CAF_CHECK_EQUAL(run.exit_code, 0);
+    CAF_CHECK_EQUAL(number_in(run.json, "run", "ops"), 150);
+    if (load.empty())
+      CAF_CHECK_GREATER(number_in(run.json, "run", "context_reads"), 0);
+  }
+  // One write at a time: no write was concurrent with another.
+  auto read = run_bench(cluster, 3, "--records=50 --workload=C "
+                                    "--distribution=uniform "
+                                    "--concurrency=1 --ops=200");
+  CAF_CHECK_EQUAL(read.exit_code, 0);
+  CAF_CHECK_EQUAL(number_in(read.json, "run", "sibling_reads"), 0);
+  CAF_CHECK_EQUAL(number_in(read.json, "run", "max_siblings"), 1);
+}
+
 CAF_TEST(the bench rejects a bad option and an unreachable node) {
   CAF_CHECK_EQUAL(run_bench(cluster, 3, "--workload=Q").exit_code, 2);
   CAF_CHECK_EQUAL(run_bench(cluster, 3, "--coordination=x").exit_code, 2);
