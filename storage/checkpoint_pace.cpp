@@ -17,8 +17,8 @@ constexpr microseconds longest_spread{1'000'000};
 /// Pauses shorter than this cost more in wake-ups than they spread.
 constexpr microseconds shortest_pause{100};
 
-/// Between two bursts even when few pages are dirty, so that a few
-/// thousand pages still finish within a second or two.
+/// Between two bursts: a few dirty pages are not stretched over the whole
+/// spread (64 pages take 40 ms, not a second).
 constexpr microseconds longest_pause{10'000};
 
 } // namespace

@@ -3,11 +3,11 @@
 // How fast a background checkpoint writes the cache back. Written back at
 // full speed, a checkpoint's burst of page writes competes with the
 // requests for the cores and the cache's latches: on a 2-core machine,
-// workload W at 50 outstanding had update p99.9 66-71 ms with it, 38-40
+// workload W at 50 outstanding had update p99.9 60-71 ms with it, 38-40
 // ms without checkpoints at all. Spreading the write-back over half the
 // time until the next checkpoint is due (what PostgreSQL calls its
-// checkpoint completion target) removes that tail and still finishes
-// before the next one, so writers never catch up with it.
+// checkpoint completion target) brought it to 45-47 ms and still finishes
+// before the next one, so writers do not catch up with it.
 
 #include <chrono>
 #include <cstdint>
