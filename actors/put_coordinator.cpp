@@ -7,16 +7,13 @@
 
 #include "actors/detail/put_quorum.hpp"
 #include "actors/finish_once.hpp"
+#include "messages/coordinator_protocol.hpp"
 #include "messages/errors.hpp"
 #include "messages/handoff_protocol.hpp"
 
 namespace dkv {
 
 namespace {
-
-/// One timer per write instead of one CAF request timeout per replica:
-/// each of those costs the clock thread an entry and a wake-up.
-using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
 
 struct put_state {
   static inline const char* name = "dkv.put_coordinator";
@@ -158,7 +155,10 @@ caf::behavior put_coordinator(put_ptr self, put_coordinator_config cfg) {
     return {};
   }
   auto local = st.cfg.targets.front();
-  self->delayed_send(self, st.cfg.timeout, deadline_atom::value);
+  // One timer per write instead of one CAF request timeout per replica;
+  // the router's coordinators have none at all (external_deadline).
+  if (!st.cfg.external_deadline)
+    self->delayed_send(self, st.cfg.timeout, coordinator_deadline_atom::value);
   self->request(local.handle, caf::infinite, st.cfg.write)
     .then(
       [self, local](vnode_object_v1& reply) {
@@ -179,7 +179,7 @@ caf::behavior put_coordinator(put_ptr self, put_coordinator_config cfg) {
         self->quit();
       });
   return {
-    [self](deadline_atom) { deadline(self); },
+    [self](coordinator_deadline_atom) { deadline(self); },
   };
 }
 

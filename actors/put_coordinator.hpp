@@ -35,6 +35,12 @@ struct put_coordinator_config {
   std::vector<replica_target> pending;
   size_t w = 2;
   caf::timespan timeout;
+  /// When set, the coordinator sets no timer: its spawner sends it
+  /// coordinator_deadline_atom once `timeout` passed (the router serves all
+  /// of its coordinators with one timer; a timer each woke CAF's clock
+  /// thread for every write and kept the ended coordinator's memory for the
+  /// whole timeout). Without the message, a silent replica holds it forever.
+  bool external_deadline = false;
   /// The new version's partition, key, context, value or tombstone.
   vnode_coordinate_v1 write;
   /// When set, the local write must reach the disk (durability "one"):

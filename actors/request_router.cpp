@@ -7,6 +7,7 @@
 #include "caf/all.hpp"
 
 #include "actors/detail/clock_epochs.hpp"
+#include "actors/detail/deadline_queue.hpp"
 #include "actors/detail/key_hash.hpp"
 #include "actors/detail/merkle_tree.hpp"
 #include "actors/detail/preference_list.hpp"
@@ -22,6 +23,7 @@
 #include "actors/storage_errors.hpp"
 #include "actors/transfer_manager.hpp"
 #include "actors/vnode.hpp"
+#include "messages/coordinator_protocol.hpp"
 #include "messages/errors.hpp"
 #include "messages/membership_protocol.hpp"
 
@@ -64,6 +66,10 @@ struct router_state {
   std::map<uint32_t, detail::reaped_memory> reaped_recently;
   /// Answers of coordinators still to be delivered, by id (finish_here).
   std::map<uint64_t, std::function<void(caf::expected<object>)>> pending;
+  /// Deadlines of the put coordinators this router spawned, served by one
+  /// timer (put_sweep_atom). Weak handles: an ended coordinator's memory
+  /// is not held until its deadline.
+  detail::deadline_queue<caf::actor_addr> put_deadlines;
   uint64_t next_pending = 0;
   /// Writes forwarded to a home replica and not answered yet.
   size_t forwarding = 0;
@@ -108,6 +114,30 @@ caf::error cut_off(router_ptr self) {
 // -- coordinator results ------------------------------------------------------
 
 using coordinator_done_atom = caf::atom_constant<caf::atom("coord_done")>;
+using put_sweep_atom = caf::atom_constant<caf::atom("put_sweep")>;
+
+/// Sends the deadline to the put coordinators whose time is up.
+void sweep_put_deadlines(router_ptr self) {
+  auto& st = self->state;
+  auto now = self->clock().now();
+  std::optional<caf::actor_clock::time_point> next;
+  for (auto& addr : st.put_deadlines.expire(now, next))
+    if (auto coordinator = caf::actor_cast<caf::actor>(addr))
+      self->send(coordinator, coordinator_deadline_atom::value);
+  if (next)
+    self->delayed_send(self, *next - now, put_sweep_atom::value);
+}
+
+/// Spawns a put coordinator whose deadline this router serves.
+void spawn_put(router_ptr self, put_coordinator_config cfg) {
+  auto& st = self->state;
+  auto due = self->clock().now() + cfg.timeout;
+  cfg.external_deadline = true;
+  auto coordinator = spawn_put_coordinator(self->system(), std::move(cfg));
+  if (auto at = st.put_deadlines.add(due, coordinator.address()))
+    self->delayed_send(self, *at - self->clock().now(),
+                       put_sweep_atom::value);
+}
 
 /// Coordinators finish inside their own actor, but a response promise of the
 /// router must be delivered from the router (CAF binds it to the router's
@@ -395,7 +425,7 @@ caf::result<Reply> handle_write(router_ptr self, Request& req,
       else
         rp.deliver(std::move(result.error()));
     });
-  spawn_put_coordinator(self->system(), std::move(cfg));
+  spawn_put(self, std::move(cfg));
   return rp;
 }
 
@@ -799,6 +829,8 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.log = logger("router");
+  st.put_deadlines = detail::deadline_queue<caf::actor_addr>{
+    st.settings().request_timeout / 10};
   load_reaped(self);
   handoff_config hcfg;
   hcfg.store = st.cfg.store;
@@ -888,6 +920,7 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
     [self](aae_request_v1& req) {
       return self->delegate(self->state.entropy, std::move(req));
     },
+    [self](put_sweep_atom) { sweep_put_deadlines(self); },
     [self](coordinator_done_atom, uint64_t id, object& result) {
       coordinator_done(self, id, std::move(result));
     },

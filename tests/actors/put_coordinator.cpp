@@ -4,6 +4,7 @@
 
 #include "fixtures/fake_vnode.hpp"
 #include "fixtures/test_config.hpp"
+#include "messages/coordinator_protocol.hpp"
 
 using namespace dkv;
 using namespace dkv::test;
@@ -64,7 +65,7 @@ struct fixture : test_coordinator_fixture<dkv_config> {
   }
 
   caf::actor put(const std::string& key, const std::string& value, size_t w,
-                 version_vector context = {}) {
+                 version_vector context = {}, bool external_deadline = false) {
     outcome.reset();
     put_coordinator_config cfg;
     char name = 'a';
@@ -78,6 +79,7 @@ struct fixture : test_coordinator_fixture<dkv_config> {
     cfg.write.value = value;
     cfg.finish = [this](caf::expected<object> x) { outcome = std::move(x); };
     cfg.flusher = caf::actor_cast<log_flusher_actor>(flusher);
+    cfg.external_deadline = external_deadline;
     return spawn_put_coordinator(sys, std::move(cfg));
   }
 
@@ -133,6 +135,24 @@ CAF_TEST(silent replicas fail the put at the timeout) {
   trigger_timeouts();
   run();
   CAF_CHECK_EQUAL(error_code(), dkv_errc::quorum_unavailable);
+}
+
+CAF_TEST(with an external deadline the spawner ends the put) {
+  make_replicas({fake_mode::normal, fake_mode::silent, fake_mode::silent});
+  auto coordinator = put("k", "v1", 2, {}, true);
+  self->monitor(coordinator);
+  sched.run();
+  CAF_CHECK(!outcome.has_value());
+  // It set no timer of its own: nothing would ever end it.
+  CAF_CHECK(!sched.has_pending_timeout());
+  caf::anon_send(coordinator, coordinator_deadline_atom::value);
+  run();
+  CAF_CHECK_EQUAL(error_code(), dkv_errc::quorum_unavailable);
+  bool ended = false;
+  self->receive([&](caf::down_msg& msg) {
+    ended = msg.source == coordinator.address();
+  }, caf::after(std::chrono::seconds(0)) >> [] {});
+  CAF_CHECK(ended);
 }
 
 CAF_TEST(a silent local vnode fails the put at the timeout) {

@@ -1,0 +1,71 @@
+#include "actors/request_router.hpp"
+
+#include "caf/test/dsl.hpp"
+
+#include "actors/node_supervisor.hpp"
+#include "fixtures/memory_store.hpp"
+#include "fixtures/test_config.hpp"
+
+using namespace dkv;
+using namespace dkv::test;
+
+namespace {
+
+struct fixture : test_coordinator_fixture<dkv_config>, memory_store {
+  caf::actor supervisor;
+  caf::actor router;
+
+  fixture() {
+    supervisor_config cfg;
+    auto& s = cfg.router.settings;
+    s.name = "solo";
+    s.port = 1;
+    s.data_dir = "unused";
+    s.partitions = 8;
+    s.n = 1;
+    s.r = 1;
+    s.w = 1;
+    cfg.router.store = store;
+    cfg.router.incarnation = 0x5;
+    supervisor = spawn_node_supervisor(sys, std::move(cfg));
+    sched.run();
+    auto handle
+      = self->request(supervisor, caf::infinite, caf::get_atom::value);
+    sched.run();
+    handle.receive([&](caf::actor& x) { router = x; },
+                   [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+  }
+
+  ~fixture() override {
+    // The router ticks forever: stop the node before the fixture drains.
+    caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
+    sched.run();
+  }
+
+  bool put(const std::string& key) {
+    bool ok = false;
+    auto handle = self->request(caf::actor_cast<node_actor>(router),
+                                caf::infinite, put_request_v1{key, "", "v", 0});
+    sched.run();
+    handle.receive([&](put_reply_v1&) { ok = true; },
+                   [&](caf::error& err) { CAF_MESSAGE(sys.render(err)); });
+    return ok;
+  }
+
+  size_t pending_timers() { return sched.clock().schedule().size(); }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(request_router_tests, fixture)
+
+CAF_TEST(puts share one deadline timer instead of setting one each) {
+  CAF_REQUIRE(put("k0"));
+  auto after_one = pending_timers();
+  for (int i = 1; i < 20; ++i)
+    CAF_REQUIRE(put("k" + std::to_string(i)));
+  auto after_twenty = pending_timers();
+  CAF_CHECK_EQUAL(after_twenty, after_one);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
