@@ -20,6 +20,7 @@
 #include "actors/log_flusher.hpp"
 #include "actors/logging.hpp"
 #include "actors/put_coordinator.hpp"
+#include "actors/replica_reader.hpp"
 #include "actors/storage_errors.hpp"
 #include "actors/transfer_manager.hpp"
 #include "actors/vnode.hpp"
@@ -42,6 +43,10 @@ struct router_state {
   /// The gossiper's latest word on the ring and the usable peers.
   cluster_view view;
   std::map<uint32_t, vnode_actor> vnodes;
+  /// Answer replica reads of open partitions (actors/replica_reader.hpp),
+  /// in turn.
+  std::vector<replica_reader_actor> readers;
+  size_t next_reader = 0;
   caf::actor handoff;
   std::shared_ptr<storage::hint_store> hints;
   caf::actor gossip;
@@ -85,6 +90,8 @@ struct router_state {
     // The vnodes live as long as the router that spawned them.
     for (auto& [partition, vnode] : vnodes)
       caf::anon_send_exit(vnode, caf::exit_reason::user_shutdown);
+    for (auto& reader : readers)
+      caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
     if (handoff)
       caf::anon_send_exit(handoff, caf::exit_reason::user_shutdown);
     if (gossip)
@@ -759,6 +766,26 @@ void finish_drop(router_ptr self, uint32_t partition) {
     rp.deliver(true);
 }
 
+/// The reader for a replica read of `partition` if its database is open
+/// and not being dropped; null when its vnode must answer (and open it).
+/// Measured on a 2-core loopback cluster, workload B at 50 outstanding:
+/// read p99.9 8-9 ms when the vnodes answered every read.
+replica_reader_actor reader_for(router_ptr self, uint32_t partition) {
+  auto& st = self->state;
+  if (st.readers.empty() || st.vnodes.count(partition) == 0
+      || st.pending_drops.count(partition) > 0)
+    return {};
+  return st.readers[st.next_reader++ % st.readers.size()];
+}
+
+replica_reader_actor spawn_reader(router_ptr self) {
+  replica_reader_config rcfg;
+  rcfg.store = self->state.cfg.store;
+  auto reader = spawn_replica_reader(self->system(), std::move(rcfg));
+  self->monitor(reader);
+  return reader;
+}
+
 caf::result<bool> on_drop(router_ptr self, uint32_t partition) {
   auto& st = self->state;
   if (st.pending_drops.count(partition) > 0)
@@ -870,8 +897,18 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
                                        {st.cfg.store, true, st.flush_stats});
     self->monitor(st.log_flusher);
   }
+  auto readers = std::max<size_t>(1, self->system().scheduler().num_workers());
+  for (size_t i = 0; i < readers; ++i)
+    st.readers.push_back(spawn_reader(self));
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
+    for (auto& reader : st.readers)
+      if (reader.address() == msg.source) {
+        st.log->error("replica_reader.down reason=\"{}\"",
+                      self->system().render(msg.reason));
+        reader = spawn_reader(self);
+        return;
+      }
     for (auto i = st.vnodes.begin(); i != st.vnodes.end(); ++i)
       if (i->second.address() == msg.source) {
         auto partition = i->first;
@@ -1071,6 +1108,8 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
         return bad_partition(req.partition);
       if (auto err = refused(self, req.partition))
         return err;
+      if (auto reader = reader_for(self, req.partition))
+        return self->delegate(reader, std::move(req));
       return self->delegate(vnode_for(self, req.partition), std::move(req));
     },
     [self](vnode_merge_v1& req) -> caf::result<vnode_object_v1> {

@@ -1,0 +1,39 @@
+#include "actors/replica_reader.hpp"
+
+#include "caf/all.hpp"
+
+#include "actors/storage_errors.hpp"
+
+namespace dkv {
+
+namespace {
+
+struct reader_state {
+  static inline const char* name = "dkv.replica_reader";
+  replica_reader_config cfg;
+};
+
+replica_reader_actor::behavior_type
+replica_reader(replica_reader_actor::stateful_pointer<reader_state> self,
+               replica_reader_config cfg) {
+  self->state.cfg = std::move(cfg);
+  return {
+    [self](vnode_get_v1& req) -> caf::result<vnode_object_v1> {
+      vnode_object_v1 reply;
+      if (auto res
+          = self->state.cfg.store->get(req.partition, req.key, reply.stored);
+          !res.ok())
+        return to_error(res);
+      return reply;
+    },
+  };
+}
+
+} // namespace
+
+replica_reader_actor spawn_replica_reader(caf::actor_system& sys,
+                                          replica_reader_config cfg) {
+  return sys.spawn(replica_reader, std::move(cfg));
+}
+
+} // namespace dkv
