@@ -3,6 +3,7 @@
 #include "caf/test/dsl.hpp"
 
 #include "fixtures/memory_store.hpp"
+#include "fixtures/solo_node.hpp"
 #include "fixtures/test_config.hpp"
 
 using namespace dkv;
@@ -14,17 +15,7 @@ struct fixture : test_coordinator_fixture<dkv_config>, memory_store {
   caf::actor supervisor;
 
   fixture() {
-    supervisor_config cfg;
-    auto& s = cfg.router.settings;
-    s.name = "solo";
-    s.port = 1;
-    s.data_dir = "unused";
-    s.partitions = 8;
-    s.n = 1;
-    s.r = 1;
-    s.w = 1;
-    cfg.router.store = store;
-    cfg.router.incarnation = 0x5;
+    auto cfg = solo_node_config(store);
     cfg.max_restarts = 2;
     supervisor = spawn_node_supervisor(sys, std::move(cfg));
     sched.run();
