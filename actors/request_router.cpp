@@ -92,6 +92,11 @@ struct router_state {
       caf::anon_send_exit(vnode, caf::exit_reason::user_shutdown);
     for (auto& reader : readers)
       caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
+    // No timer of this router will end its put coordinators any more: a
+    // coordinator waiting for a silent replica would wait forever.
+    for (auto& addr : put_deadlines.drain())
+      if (auto coordinator = caf::actor_cast<caf::actor>(addr))
+        caf::anon_send(coordinator, coordinator_deadline_atom::value);
     if (handoff)
       caf::anon_send_exit(handoff, caf::exit_reason::user_shutdown);
     if (gossip)
