@@ -95,4 +95,31 @@ CAF_TEST(a read of a key never written answers an empty object) {
   CAF_CHECK(answered);
 }
 
+CAF_TEST(a reader that dies is replaced) {
+  CAF_REQUIRE(put("k"));
+  auto partition = detail::partition_of(detail::key_hash("k"), 8);
+  auto read = [&] {
+    self->send(caf::actor_cast<caf::actor>(router),
+               vnode_get_v1{partition, "k"});
+    CAF_REQUIRE(sched.try_run_once()); // the router's step
+  };
+  read();
+  auto& first = sched.next_job<caf::scheduled_actor>();
+  CAF_REQUIRE_EQUAL(first.name(), std::string{"dkv.replica_reader"});
+  caf::anon_send_exit(first.address(), caf::exit_reason::kill);
+  sched.run();
+  self->receive([](vnode_object_v1&) {}, [](caf::error&) {},
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  // Every later read is answered, whichever reader's turn it is.
+  for (int i = 0; i < 4; ++i) {
+    read();
+    sched.run();
+    bool answered = false;
+    self->receive([&](vnode_object_v1&) { answered = true; },
+                  [&](caf::error& err) { CAF_MESSAGE(sys.render(err)); },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+    CAF_CHECK(answered);
+  }
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
