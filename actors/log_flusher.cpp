@@ -67,6 +67,15 @@ flusher_impl::behavior_type log_flusher(flusher_ptr self,
 
 } // namespace
 
+caf::error flush_failure(caf::error err) {
+  if (dkv_code(err) != dkv_errc::none)
+    return err;
+  return make_error(dkv_errc::storage_failure,
+                    "the log flusher ended before the write was synced ("
+                      + to_string(err)
+                      + "): it is stored but not known to be durable");
+}
+
 log_flusher_actor spawn_log_flusher(caf::actor_system& sys,
                                     log_flusher_config cfg) {
   auto own_thread = cfg.own_thread;

@@ -43,4 +43,10 @@ struct log_flusher_config {
 log_flusher_actor spawn_log_flusher(caf::actor_system& sys,
                                     log_flusher_config cfg);
 
+/// What a durable write answers when its flush request fails: the
+/// flusher's own error (a storage failure), or, when the flusher is gone
+/// (the router then restarts), a storage failure saying that the write is
+/// stored but not known to be durable, not CAF's request_receiver_down.
+caf::error flush_failure(caf::error err);
+
 } // namespace dkv

@@ -7,6 +7,7 @@
 
 #include "actors/detail/put_quorum.hpp"
 #include "actors/finish_once.hpp"
+#include "actors/log_flusher.hpp"
 #include "messages/coordinator_protocol.hpp"
 #include "messages/errors.hpp"
 #include "messages/handoff_protocol.hpp"
@@ -103,7 +104,7 @@ void flush_local(put_ptr self) {
       [self](caf::error& err) {
         // Replicas may hold the write, as after a timeout; the client
         // learns that it is not known to be durable.
-        self->state.finish(std::move(err));
+        self->state.finish(flush_failure(std::move(err)));
         answered(self);
       });
 }

@@ -8,6 +8,7 @@
 #include "caf/all.hpp"
 
 #include "actors/detail/clock_epochs.hpp"
+#include "actors/log_flusher.hpp"
 #include "actors/logging.hpp"
 #include "actors/storage_errors.hpp"
 
@@ -140,7 +141,9 @@ acknowledge(vnode_actor::stateful_pointer<vnode_state> self,
                 flush_log_atom::value)
     .then([rp, reply = std::move(reply)](
             flush_log_atom) mutable { rp.deliver(std::move(reply)); },
-          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+          [rp](caf::error& err) mutable {
+            rp.deliver(flush_failure(std::move(err)));
+          });
   return rp;
 }
 

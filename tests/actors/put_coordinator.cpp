@@ -296,6 +296,16 @@ CAF_TEST(a failed local flush fails a durable put) {
   CAF_CHECK_EQUAL(error_code(), dkv_errc::storage_failure);
 }
 
+CAF_TEST(a durable put whose flusher is gone is a storage failure) {
+  make_replicas({fake_mode::normal, fake_mode::normal, fake_mode::normal});
+  flusher = sys.spawn(fake_flusher, 0);
+  caf::anon_send_exit(flusher, caf::exit_reason::kill);
+  run();
+  put("k", "v1", 2);
+  run();
+  CAF_CHECK_EQUAL(error_code(), dkv_errc::storage_failure);
+}
+
 CAF_TEST(a flush that does not end in time fails a durable put) {
   make_replicas({fake_mode::normal, fake_mode::normal, fake_mode::normal});
   flusher = sys.spawn(fake_flusher, 0);

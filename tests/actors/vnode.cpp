@@ -402,6 +402,20 @@ CAF_TEST(without a flusher a durable write syncs on commit) {
   CAF_CHECK_EQUAL(spy.deferred + spy.flushes, 0u);
 }
 
+CAF_TEST(a durable write whose flusher is gone says it may not be durable) {
+  // The router restarts after its flusher ends; the writes waiting for it
+  // are stored but were never synced.
+  start(true, false);
+  caf::anon_send_exit(flusher, caf::exit_reason::kill);
+  run();
+  auto [at_once, written] = ask_stepwise(put("k", true));
+  CAF_REQUIRE(!written);
+  CAF_CHECK_EQUAL(dkv_code(written.error()), dkv_errc::storage_failure);
+  CAF_CHECK_NOT_EQUAL(error_detail(written.error()).find("not known to be "
+                                                         "durable"),
+                      std::string::npos);
+}
+
 CAF_TEST(a failed flush fails the durable write) {
   start(true, false);
   spy.fail_flushes = true;
