@@ -125,9 +125,7 @@ public:
       return failure(ret,
                      "cannot open the Berkeley DB environment in " + dir());
     env_open_ = true;
-    // Recovery ends with a checkpoint: the log so far can go.
-    log_.checkpoint_starts(log_position());
-    log_.checkpoint_finished();
+    log_.opened_at(log_position());
     last_paced_start_ = std::chrono::steady_clock::now();
     checkpoints_ = std::make_unique<background_task>([this] {
       // Like every other operation, not while a partition is dropped.

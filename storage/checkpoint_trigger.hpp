@@ -47,6 +47,14 @@ public:
     // nop
   }
 
+  /// The engine opened with the log's end at `position`; recovery ended
+  /// with a checkpoint, so no older log counts against the limits.
+  void opened_at(uint64_t position) {
+    requested_ = position;
+    covered_ = position;
+    last_finished_ = position;
+  }
+
   /// A commit wrote about `bytes` of log: whether to check the log's end
   /// (for one of the writers that cross a step). Thread-safe.
   bool wrote(uint64_t bytes);
