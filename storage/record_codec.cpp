@@ -4,15 +4,13 @@
 // DO NOT CHANGE: persisted.
 
 #include "storage/record_codec.hpp"
+#include "storage/crc32.hpp"
+#include "storage/record_archive.hpp"
 
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
-#include <streambuf>
 
-#include <boost/archive/binary_iarchive.hpp>
-#include <boost/archive/binary_oarchive.hpp>
-#include <boost/crc.hpp>
 #include <boost/serialization/split_free.hpp>
 #include <boost/serialization/tracking.hpp>
 #include <boost/serialization/version.hpp>
@@ -189,57 +187,16 @@ namespace {
 constexpr unsigned archive_flags
   = boost::archive::no_header | boost::archive::no_codecvt;
 
-/// Appends to a string without the extra copy of an ostringstream.
-class string_sink : public std::streambuf {
-public:
-  explicit string_sink(std::string& out) : out_(out) {
-    // nop
-  }
-
-protected:
-  int_type overflow(int_type ch) override {
-    if (!traits_type::eq_int_type(ch, traits_type::eof()))
-      out_.push_back(traits_type::to_char_type(ch));
-    return traits_type::not_eof(ch);
-  }
-
-  std::streamsize xsputn(const char* s, std::streamsize n) override {
-    out_.append(s, static_cast<size_t>(n));
-    return n;
-  }
-
-private:
-  std::string& out_;
-};
-
-/// Reads a byte range in place.
-class view_source : public std::streambuf {
-public:
-  view_source(const char* data, size_t size) {
-    auto first = const_cast<char*>(data);
-    setg(first, first, first + size);
-  }
-
-  size_t remaining() const { return static_cast<size_t>(egptr() - gptr()); }
-};
-
-uint32_t crc_of(const char* data, size_t size) {
-  boost::crc_32_type crc;
-  crc.process_bytes(data, size);
-  return crc.checksum();
-}
-
 } // namespace
 
 std::string encode_record(const object& obj) {
   stored_record r{obj.siblings, 0};
   std::string result;
   {
-    string_sink sink{result};
-    boost::archive::binary_oarchive ar{sink, archive_flags};
+    record_oarchive ar{result, archive_flags};
     ar << r;
   }
-  auto crc = crc_of(result.data(), result.size());
+  auto crc = crc32(result.data(), result.size());
   for (int i = 0; i < 4; ++i)
     result.push_back(static_cast<char>((crc >> (8 * i)) & 0xFF));
   return result;
@@ -253,18 +210,15 @@ std::optional<object> decode_record(const std::string& key,
   uint32_t stored_crc = 0;
   for (size_t i = 0; i < crc_bytes; ++i)
     stored_crc |= uint32_t{static_cast<uint8_t>(bytes[body + i])} << (8 * i);
-  if (stored_crc != crc_of(bytes.data(), body))
+  if (stored_crc != crc32(bytes.data(), body))
     return std::nullopt;
   try {
-    view_source src{bytes.data(), body};
     stored_record r;
     r.budget = body - archive_header_bytes;
-    {
-      boost::archive::binary_iarchive ar{src, archive_flags};
-      ar >> r;
-    }
+    record_iarchive ar{bytes.data(), body, archive_flags};
+    ar >> r;
     // Trailing bytes mean this is not the record we wrote.
-    if (src.remaining() != 0)
+    if (ar.remaining() != 0)
       return std::nullopt;
     return object{key, std::move(r.siblings)};
   } catch (...) {
