@@ -31,6 +31,9 @@ struct stored_record {
   /// field, so that garbage cannot make the decoder allocate more than the
   /// record's own size.
   size_t budget = 0;
+  /// Not persisted: when set, saved instead of `siblings`, so that writing
+  /// a record does not copy the object's values first.
+  const std::vector<sibling>* source = nullptr;
 };
 
 namespace {
@@ -134,8 +137,9 @@ namespace boost::serialization {
 template <class Archive>
 void save(Archive& ar, const dkv::storage::stored_record& x, unsigned) {
   using namespace dkv::storage;
-  save_u32(ar, x.siblings.size());
-  for (auto& s : x.siblings) {
+  auto& siblings = x.source != nullptr ? *x.source : x.siblings;
+  save_u32(ar, siblings.size());
+  for (auto& s : siblings) {
     ar << s.event.id << s.event.counter;
     save_clock(ar, s.past);
     uint8_t tombstone = s.tombstone ? 1 : 0;
@@ -187,11 +191,23 @@ namespace {
 constexpr unsigned archive_flags
   = boost::archive::no_header | boost::archive::no_codecvt;
 
+/// The size of the record of `siblings` (FORMAT.md), so that it is written
+/// into one allocation.
+size_t encoded_size(const std::vector<sibling>& siblings) {
+  size_t size = archive_header_bytes + 4 + crc_bytes;
+  for (auto& s : siblings)
+    size += dot_bytes + 4 + s.past.entries.size() * clock_entry_bytes + 4
+            + s.past.extra.size() * dot_bytes + 1 + 4 + s.value.size() + 8;
+  return size;
+}
+
 } // namespace
 
 std::string encode_record(const object& obj) {
-  stored_record r{obj.siblings, 0};
+  stored_record r;
+  r.source = &obj.siblings;
   std::string result;
+  result.reserve(encoded_size(obj.siblings));
   {
     record_oarchive ar{result, archive_flags};
     ar << r;
