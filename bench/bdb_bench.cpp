@@ -1,6 +1,7 @@
 // bdb-bench: raw throughput of the Berkeley DB storage engine, one thread,
 // no actors: puts with each durability, forced-sync puts, cached gets, a
-// fold, and object_store.coordinate (codec + read-modify-write) on top.
+// fold, object_store.coordinate (codec + read-modify-write) on top, and the
+// record codec alone (encode and decode of one stored object).
 //
 //   bdb-bench [--dir=PATH] [--puts=20000] [--sync-puts=1000]
 //             [--gets=200000] [--value-bytes=100]
@@ -18,6 +19,7 @@
 #include <string>
 
 #include "storage/object_store.hpp"
+#include "storage/record_codec.hpp"
 #include "storage/storage_engine.hpp"
 
 using namespace dkv;
@@ -146,6 +148,16 @@ int main(int argc, char** argv) {
     });
     measure("object_store.get (cached)", s.gets, [&](size_t) {
       return store.get(1, "obj-" + key_of(rng() % s.puts), result);
+    });
+    std::string record;
+    measure("encode_record (one sibling)", s.gets, [&](size_t) {
+      record = encode_record(result);
+      return status{};
+    });
+    measure("decode_record (one sibling)", s.gets, [&](size_t) {
+      if (!decode_record(result.key, record))
+        return status{status_code::corruption, "the record did not decode"};
+      return status{};
     });
   }
   {
