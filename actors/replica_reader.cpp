@@ -26,6 +26,21 @@ replica_reader(replica_reader_actor::stateful_pointer<reader_state> self,
         return to_error(res);
       return reply;
     },
+    [self](vnode_get_batch_v1& req) {
+      vnode_objects_v1 reply;
+      reply.stored.resize(req.reads.size());
+      for (size_t i = 0; i < req.reads.size(); ++i) {
+        auto& read = req.reads[i];
+        auto res
+          = self->state.cfg.store->get(read.partition, read.key,
+                                       reply.stored[i]);
+        if (res.ok())
+          continue;
+        reply.failures.resize(req.reads.size());
+        reply.failures[i] = to_error(res);
+      }
+      return reply;
+    },
   };
 }
 

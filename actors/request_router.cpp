@@ -784,6 +784,23 @@ replica_reader_actor reader_for(router_ptr self, uint32_t partition) {
   return st.readers[st.next_reader++ % st.readers.size()];
 }
 
+/// A reader for a batch of replica reads if every one of them is a plain
+/// lookup in an open partition; null otherwise, and the sender reads them
+/// one by one (each then refused, or answered by its vnode, as alone).
+replica_reader_actor reader_for(router_ptr self,
+                                const vnode_get_batch_v1& batch) {
+  auto& st = self->state;
+  if (st.readers.empty() || isolated(self))
+    return {};
+  for (auto& read : batch.reads)
+    if (read.partition >= st.settings().partitions
+        || st.vnodes.count(read.partition) == 0
+        || st.pending_drops.count(read.partition) > 0
+        || st.retired_until.count(read.partition) > 0)
+      return {};
+  return st.readers[st.next_reader++ % st.readers.size()];
+}
+
 replica_reader_actor spawn_reader(router_ptr self) {
   replica_reader_config rcfg;
   rcfg.store = self->state.cfg.store;
@@ -1117,6 +1134,12 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
       if (auto reader = reader_for(self, req.partition))
         return self->delegate(reader, std::move(req));
       return self->delegate(vnode_for(self, req.partition), std::move(req));
+    },
+    [self](vnode_get_batch_v1& req) -> caf::result<vnode_objects_v1> {
+      if (auto reader = reader_for(self, req))
+        return self->delegate(reader, std::move(req));
+      return make_error(dkv_errc::unavailable,
+                        "read these keys one by one");
     },
     [self](vnode_merge_v1& req) -> caf::result<vnode_object_v1> {
       if (req.partition >= self->state.settings().partitions)

@@ -5,6 +5,7 @@
 // which passes reads of open partitions on to a reader.
 //
 //   vnode_get_v1 -> vnode_object_v1   the stored object, as a vnode answers
+//   vnode_get_batch_v1 -> vnode_objects_v1   several, each as above
 //
 // Errors: as a vnode's read (storage_failure, no such partition).
 
@@ -16,6 +17,8 @@
 namespace dkv {
 
 using replica_reader_actor
-  = caf::typed_actor<caf::replies_to<vnode_get_v1>::with<vnode_object_v1>>;
+  = caf::typed_actor<caf::replies_to<vnode_get_v1>::with<vnode_object_v1>,
+                     caf::replies_to<vnode_get_batch_v1>::with<
+                       vnode_objects_v1>>;
 
 } // namespace dkv

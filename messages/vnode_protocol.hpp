@@ -33,6 +33,11 @@
 //   transfer_batch_v1   -> transfer_batch_ack_v1  merges a batch, then
 //                                                 records the resume point
 //
+// Several replica reads in one message (answered by the node's router and
+// its readers, not by a vnode: node_protocol.hpp):
+//   vnode_get_batch_v1  -> vnode_objects_v1   one object or error per read,
+//                                             in order
+//
 // Errors: storage_failure (I/O, full disk, corrupt record), invalid_argument
 // (key/value bounds), wrong_node (partition not held here).
 
@@ -40,6 +45,7 @@
 #include <string>
 #include <vector>
 
+#include "caf/error.hpp"
 #include "caf/replies_to.hpp"
 #include "caf/typed_actor.hpp"
 
@@ -75,6 +81,21 @@ struct vnode_object_v1 {
   object stored;
 };
 
+/// Replica reads a client had ready for one node at once: one message,
+/// one actor hop and one reply for all of them (cluster_client). A node
+/// refuses the whole batch when a read needs more than a lookup (its
+/// partition closed, retired or unknown); the sender then reads singly.
+struct vnode_get_batch_v1 {
+  std::vector<vnode_get_v1> reads;
+};
+
+struct vnode_objects_v1 {
+  std::vector<object> stored; // one per read
+  /// Empty when every read succeeded; else one per read, none where it
+  /// succeeded.
+  std::vector<caf::error> failures;
+};
+
 struct vnode_tree_v1 {
   uint32_t partition = 0;
   uint32_t level = 0;
@@ -104,6 +125,8 @@ DKV_INSPECT(vnode_merge_v1, x.partition, x.incoming, x.sync)
 DKV_INSPECT(vnode_coordinate_v1, x.partition, x.key, x.context, x.tombstone,
             x.value, x.sync)
 DKV_INSPECT(vnode_object_v1, x.stored)
+DKV_INSPECT(vnode_get_batch_v1, x.reads)
+DKV_INSPECT(vnode_objects_v1, x.stored, x.failures)
 struct vnode_tombstones_v1 {
   uint32_t partition = 0;
   uint32_t max = 0;

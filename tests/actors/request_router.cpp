@@ -122,4 +122,63 @@ CAF_TEST(a reader that dies is replaced) {
   }
 }
 
+CAF_TEST(a batch of replica reads is answered by one reader in order) {
+  std::vector<std::string> keys{"k0", "k1", "k2", "k3"};
+  for (auto& key : keys)
+    CAF_REQUIRE(put(key));
+  vnode_get_batch_v1 batch;
+  for (auto& key : keys)
+    batch.reads.push_back(
+      {detail::partition_of(detail::key_hash(key), 8), key});
+  self->send(caf::actor_cast<caf::actor>(router), batch);
+  CAF_REQUIRE(sched.try_run_once()); // the router's step
+  CAF_CHECK_EQUAL(sched.next_job<caf::scheduled_actor>().name(),
+                  std::string{"dkv.replica_reader"});
+  sched.run();
+  bool answered = false;
+  self->receive(
+    [&](vnode_objects_v1& x) {
+      answered = true;
+      CAF_CHECK(x.failures.empty());
+      CAF_REQUIRE_EQUAL(x.stored.size(), keys.size());
+      for (size_t i = 0; i < keys.size(); ++i) {
+        CAF_CHECK_EQUAL(x.stored[i].key, keys[i]);
+        CAF_CHECK_EQUAL(live_values(x.stored[i]),
+                        std::vector<std::string>{"v"});
+      }
+    },
+    [&](caf::error& err) { CAF_FAIL(sys.render(err)); },
+    caf::after(std::chrono::seconds(0)) >> [] {});
+  CAF_CHECK(answered);
+}
+
+CAF_TEST(a batch with a read that is not a plain lookup is refused whole) {
+  CAF_REQUIRE(put("k0"));
+  auto open = detail::partition_of(detail::key_hash("k0"), 8);
+  uint32_t unknown = 8; // of 8 partitions, 0-7
+  auto read_batch = [&](vnode_get_batch_v1 batch) {
+    self->send(caf::actor_cast<caf::actor>(router), std::move(batch));
+    sched.run();
+    caf::error failure;
+    size_t answers = 0;
+    self->receive([&](vnode_objects_v1& x) { answers = x.stored.size(); },
+                  [&](caf::error& err) { failure = err; },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+    return std::make_pair(failure, answers);
+  };
+  // The sender reads one by one, and each read gets its own answer.
+  auto [refusal, none] = read_batch({{{open, "k0"}, {unknown, "k1"}}});
+  CAF_CHECK_EQUAL(dkv_code(refusal), dkv_errc::unavailable);
+  CAF_CHECK_EQUAL(none, 0u);
+  self->send(caf::actor_cast<caf::actor>(router), vnode_get_v1{unknown, "k1"});
+  sched.run();
+  caf::error alone;
+  self->receive([](vnode_object_v1&) {}, [&](caf::error& err) { alone = err; },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  CAF_CHECK_EQUAL(dkv_code(alone), dkv_errc::wrong_node);
+  auto [no_error, both] = read_batch({{{open, "k0"}, {open, "k2"}}});
+  CAF_CHECK(!no_error);
+  CAF_CHECK_EQUAL(both, 2u);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -132,6 +132,27 @@ CAF_TEST(replica and node protocols round trip) {
   CAF_CHECK_EQUAL(counts[0].pending, 7u);
 }
 
+CAF_TEST(batched replica reads round trip with per read failures) {
+  auto obj = sample_object();
+  std::string nul_key("b\0c", 3);
+  auto batch = round_trip(vnode_get_batch_v1{{{4, "a"}, {7, nul_key}}});
+  CAF_REQUIRE_EQUAL(batch.reads.size(), 2u);
+  CAF_CHECK_EQUAL(batch.reads[1].partition, 7u);
+  CAF_CHECK_EQUAL(batch.reads[1].key, nul_key);
+  vnode_objects_v1 answers;
+  answers.stored = {obj, object{"b", {}}};
+  answers.failures = {caf::error{},
+                      make_error(dkv_errc::storage_failure, "bad record")};
+  auto back = round_trip(answers);
+  CAF_REQUIRE_EQUAL(back.stored.size(), 2u);
+  CAF_CHECK_EQUAL(back.stored[0], obj);
+  CAF_REQUIRE_EQUAL(back.failures.size(), 2u);
+  CAF_CHECK(!back.failures[0]);
+  CAF_CHECK_EQUAL(dkv_code(back.failures[1]), dkv_errc::storage_failure);
+  CAF_CHECK_NOT_EQUAL(sys->render(back.failures[1]).find("bad record"),
+                      std::string::npos);
+}
+
 CAF_TEST(dkv errors render with their name and detail) {
   auto err = make_error(dkv_errc::quorum_unavailable, "1 of W=2");
   auto text = sys->render(err);
