@@ -4,6 +4,8 @@
 #include <optional>
 #include <set>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "caf/all.hpp"
 
@@ -19,6 +21,21 @@ namespace dkv {
 namespace {
 
 struct pending_get;
+
+/// Reads of one replica that go in one message.
+struct read_batch {
+  std::vector<vnode_get_v1> reads;
+  std::vector<std::shared_ptr<pending_get>> gets; // one per read
+};
+
+/// The read messages on their way to one replica, and the reads waiting
+/// for one of them to come back.
+struct replica_reads {
+  node_actor handle;
+  read_batch waiting;
+  /// Messages sent and not answered, by id, with when they went.
+  std::map<uint64_t, caf::actor_clock::time_point> in_flight;
+};
 
 struct client_state {
   static inline const char* name = "dkv.cluster_client";
@@ -44,6 +61,9 @@ struct client_state {
   bool sweeping = false;
   /// The replica that answered the last read of a key first (by key).
   std::unordered_map<std::string, std::string> fastest_reader;
+  /// Replica reads by replica name.
+  std::map<std::string, replica_reads> reads;
+  uint64_t next_message = 0;
 };
 
 using client_ptr = caf::stateful_actor<client_state>*;
@@ -302,8 +322,10 @@ void fail_silent(client_ptr self, const std::shared_ptr<pending_get>& get,
   check(self, get);
 }
 
-/// Fails what replicas owe to gets past their deadline; runs while gets
-/// are open.
+void send_reads(client_ptr self, const std::string& name);
+
+/// Fails what replicas owe to gets past their deadline, and frees the
+/// window of messages too late; runs while gets or messages are open.
 void sweep(client_ptr self) {
   auto& st = self->state;
   st.sweeping = false;
@@ -314,10 +336,177 @@ void sweep(client_ptr self) {
       late.push_back(get);
   for (auto& get : late)
     fail_silent(self, get, nullptr);
-  if (!st.open_gets.empty()) {
+  // A message whose answer is this late is taken as lost: its slot goes
+  // to the reads waiting behind it (a late answer is still used).
+  for (auto& [name, replica] : st.reads) {
+    auto& sent = replica.in_flight;
+    for (auto i = sent.begin(); i != sent.end();)
+      if (i->second + st.cfg.request_timeout <= now)
+        i = sent.erase(i);
+      else
+        ++i;
+  }
+  std::vector<std::string> names;
+  for (auto& [name, replica] : st.reads)
+    names.push_back(name);
+  bool awaiting = false;
+  for (auto& name : names) {
+    send_reads(self, name);
+    awaiting = awaiting || !st.reads[name].in_flight.empty();
+  }
+  if (!st.open_gets.empty() || awaiting) {
     st.sweeping = true;
     self->delayed_send(self, st.cfg.request_timeout / 10, sweep_atom::value);
   }
+}
+
+void on_replica_object(client_ptr self,
+                       const std::shared_ptr<pending_get>& get,
+                       const std::string& name, object& stored) {
+  if (!get->fastest_known) {
+    get->fastest_known = true;
+    remember_fastest(self, get->request.key, name);
+  }
+  get->quorum.reply(name, stored);
+  check(self, get);
+}
+
+void on_replica_failure(client_ptr self,
+                        const std::shared_ptr<pending_get>& get,
+                        const std::string& name) {
+  get->quorum.fail(name);
+  check(self, get);
+}
+
+/// Frees the slot of an answered (or given up) message and sends what
+/// waits for it.
+void finish_message(client_ptr self, const std::string& name, uint64_t id) {
+  auto i = self->state.reads.find(name);
+  if (i == self->state.reads.end() || i->second.in_flight.erase(id) == 0)
+    return;
+  send_reads(self, name);
+}
+
+/// One replica read in its own message, outside the window: a read of a
+/// refused batch.
+void send_read(client_ptr self, const std::shared_ptr<pending_get>& get,
+               const std::string& name, const node_actor& handle,
+               vnode_get_v1 read) {
+  self->request(handle, caf::infinite, std::move(read))
+    .then(
+      [self, get, name](vnode_object_v1& reply) {
+        on_replica_object(self, get, name, reply.stored);
+      },
+      [self, get, name](caf::error&) { on_replica_failure(self, get, name); });
+}
+
+/// A message of one read or several. When the node refuses a batch (a
+/// partition it must open first, one that moved), each read goes again
+/// alone and gets its own answer.
+void send_message(client_ptr self, const std::string& name,
+                  const node_actor& handle, read_batch batch) {
+  auto id = ++self->state.next_message;
+  self->state.reads[name].in_flight.emplace(id, self->clock().now());
+  if (batch.reads.size() == 1) {
+    auto get = batch.gets.front();
+    self->request(handle, caf::infinite, std::move(batch.reads.front()))
+      .then(
+        [self, get, name, id](vnode_object_v1& reply) {
+          finish_message(self, name, id);
+          on_replica_object(self, get, name, reply.stored);
+        },
+        [self, get, name, id](caf::error&) {
+          finish_message(self, name, id);
+          on_replica_failure(self, get, name);
+        });
+    return;
+  }
+  auto shared = std::make_shared<read_batch>(std::move(batch));
+  self->request(handle, caf::infinite, vnode_get_batch_v1{shared->reads})
+    .then(
+      [self, shared, name, id](vnode_objects_v1& reply) {
+        finish_message(self, name, id);
+        auto n = shared->gets.size();
+        if (reply.stored.size() != n
+            || (!reply.failures.empty() && reply.failures.size() != n)) {
+          for (auto& get : shared->gets)
+            on_replica_failure(self, get, name);
+          return;
+        }
+        for (size_t i = 0; i < n; ++i)
+          if (!reply.failures.empty() && reply.failures[i])
+            on_replica_failure(self, shared->gets[i], name);
+          else
+            on_replica_object(self, shared->gets[i], name, reply.stored[i]);
+      },
+      [self, shared, name, handle, id](caf::error&) {
+        finish_message(self, name, id);
+        for (size_t i = 0; i < shared->gets.size(); ++i)
+          send_read(self, shared->gets[i], name, handle,
+                    std::move(shared->reads[i]));
+      });
+}
+
+/// Sends the waiting reads of `name` while its window has room, at most
+/// `read_batch` in each message.
+void send_reads(client_ptr self, const std::string& name) {
+  auto& st = self->state;
+  auto i = st.reads.find(name);
+  if (i == st.reads.end())
+    return;
+  auto& replica = i->second;
+  auto batch_size = std::max<size_t>(st.cfg.read_batch, 1);
+  while (!replica.waiting.reads.empty()
+         && (st.cfg.reads_in_flight == 0
+             || replica.in_flight.size() < st.cfg.reads_in_flight)) {
+    read_batch batch;
+    auto& waiting = replica.waiting;
+    if (waiting.reads.size() <= batch_size) {
+      batch = std::exchange(waiting, read_batch{});
+    } else {
+      auto end = waiting.reads.begin() + batch_size;
+      batch.reads.assign(std::make_move_iterator(waiting.reads.begin()),
+                         std::make_move_iterator(end));
+      waiting.reads.erase(waiting.reads.begin(), end);
+      batch.gets.assign(waiting.gets.begin(),
+                        waiting.gets.begin() + batch_size);
+      waiting.gets.erase(waiting.gets.begin(),
+                         waiting.gets.begin() + batch_size);
+    }
+    send_message(self, name, replica.handle, std::move(batch));
+  }
+}
+
+/// Forgets the reads of a replica reached through `handle`: its
+/// connection is gone (their gets fail by fail_silent) or replaced.
+void forget_reads(client_ptr self, const caf::actor_addr& handle) {
+  auto& reads = self->state.reads;
+  for (auto i = reads.begin(); i != reads.end();)
+    if (i->second.handle.address() == handle)
+      i = reads.erase(i);
+    else
+      ++i;
+}
+
+/// Queues a replica read of `get`; it goes at once while fewer than
+/// `reads_in_flight` messages are on their way to the replica, else with
+/// the others waiting when one comes back.
+void queue_read(client_ptr self, const std::shared_ptr<pending_get>& get,
+                const std::string& name, const node_actor& handle) {
+  auto& st = self->state;
+  auto& replica = st.reads[name];
+  if (replica.handle != handle) {
+    // The member's connection was replaced: what went over the old one
+    // is not waited for.
+    for (auto& waiting : replica.waiting.gets)
+      on_replica_failure(self, waiting, name);
+    replica = replica_reads{};
+    replica.handle = handle;
+  }
+  replica.waiting.reads.push_back(vnode_get_v1{get->partition,
+                                               get->request.key});
+  replica.waiting.gets.push_back(get);
+  send_reads(self, name);
 }
 
 caf::result<get_reply_v1> on_get(client_ptr self, get_request_v1& req) {
@@ -343,24 +532,8 @@ caf::result<get_reply_v1> on_get(client_ptr self, get_request_v1& req) {
     st.sweeping = true;
     self->delayed_send(self, st.cfg.request_timeout / 10, sweep_atom::value);
   }
-  for (auto& [name, handle] : chosen->replicas) {
-    self
-      ->request(handle, caf::infinite,
-                vnode_get_v1{chosen->partition, req.key})
-      .then(
-        [self, get, name = name](vnode_object_v1& reply) {
-          if (!get->fastest_known) {
-            get->fastest_known = true;
-            remember_fastest(self, get->request.key, name);
-          }
-          get->quorum.reply(name, reply.stored);
-          check(self, get);
-        },
-        [self, get, name = name](caf::error&) {
-          get->quorum.fail(name);
-          check(self, get);
-        });
-  }
+  for (auto& [name, handle] : chosen->replicas)
+    queue_read(self, get, name, handle);
   return get->promise;
 }
 
@@ -411,6 +584,7 @@ caf::behavior cluster_client(client_ptr self, cluster_client_config cfg) {
         break;
       }
     // CAF 0.17 drops what was on its way to a lost connection silently.
+    forget_reads(self, msg.source);
     std::vector<std::shared_ptr<pending_get>> open;
     for (auto& [id, get] : self->state.open_gets)
       open.push_back(get);

@@ -80,6 +80,8 @@ struct bench_config : caf::actor_system_config {
   std::string coordination = "client";
   std::string read_fanout = "quorum";
   std::string write_coordinator = "fastest-reader";
+  size_t read_batch = dkv::cluster_client_config{}.read_batch;
+  size_t reads_in_flight = dkv::cluster_client_config{}.reads_in_flight;
 
   bench_config() {
     dkv::register_types(*this); // dkv's messages and its error category
@@ -111,7 +113,13 @@ struct bench_config : caf::actor_system_config {
       .add(write_coordinator, "write-coordinator",
            "client coordination: a write after a read goes to the replica "
            "that answered the read first (fastest-reader, paper 5) or to "
-           "the key's first home replica (first)");
+           "the key's first home replica (first)")
+      .add(read_batch, "read-batch",
+           "client coordination: most replica reads in one message to a "
+           "node")
+      .add(reads_in_flight, "reads-in-flight",
+           "client coordination: read messages on their way to one node; "
+           "more reads wait and go together (0: no limit, one each)");
   }
 };
 
@@ -421,6 +429,8 @@ int run(caf::actor_system& sys, const bench_config& cfg) {
     client.writer = cfg.write_coordinator == "first"
                       ? dkv::write_coordinator::first_replica
                       : dkv::write_coordinator::fastest_reader;
+    client.read_batch = cfg.read_batch;
+    client.reads_in_flight = cfg.reads_in_flight;
     ctl.nodes = {dkv::spawn_cluster_client(sys, std::move(client))};
     ctl.request_timeout = caf::infinite;
   }
