@@ -1136,8 +1136,14 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
       return self->delegate(vnode_for(self, req.partition), std::move(req));
     },
     [self](vnode_get_batch_v1& req) -> caf::result<vnode_objects_v1> {
-      if (auto reader = reader_for(self, req))
+      auto& st = self->state;
+      if (auto reader = reader_for(self, req)) {
+        // Reads per batch tell how much a client's window saves.
+        st.count("replica_reads.batches");
+        st.counters["replica_reads.batched"] += req.reads.size();
         return self->delegate(reader, std::move(req));
+      }
+      st.count("replica_reads.batches_refused");
       return make_error(dkv_errc::unavailable,
                         "read these keys one by one");
     },

@@ -103,6 +103,41 @@ struct fixture {
     return total;
   }
 
+  /// A counter of every node's status, summed over the cluster.
+  uint64_t node_counter(const std::string& name) {
+    uint64_t total = 0;
+    for (size_t i = 1; i <= 3; ++i) {
+      auto status = cluster.console(i, "status");
+      auto field = "\"" + name + "\":\"";
+      auto at = status.find(field);
+      if (at != std::string::npos)
+        total += std::stoull(status.substr(at + field.size()));
+    }
+    return total;
+  }
+
+  /// Gets `count` keys all at once; true when each answered its value.
+  bool read_all_at_once(size_t count) {
+    std::vector<decltype(self->request(client, 10s, get_request_v1{}))>
+      handles;
+    for (size_t i = 0; i < count; ++i)
+      handles.push_back(
+        self->request(client, 10s, get_request_v1{"key" + std::to_string(i),
+                                                  0}));
+    bool all = true;
+    for (size_t i = 0; i < count; ++i)
+      handles[i].receive(
+        [&](get_reply_v1& reply) {
+          if (reply.values != std::vector<std::string>{"v" + std::to_string(i)})
+            all = false;
+        },
+        [&](caf::error& err) {
+          CAF_MESSAGE("key" << i << ": " << sys.render(err));
+          all = false;
+        });
+    return all;
+  }
+
   /// Lets the client learn the table.
   void warm_up() {
     for (int i = 0; i < 20; ++i) {
@@ -156,6 +191,24 @@ CAF_TEST(a dead replica costs no answer) {
     CAF_CHECK_EQUAL(read->values.size(), 1u);
     CAF_CHECK(put("key" + std::to_string(i), read->context, "w"));
   }
+}
+
+CAF_TEST(many reads at once go in batches and survive a replica dying) {
+  constexpr size_t keys = 60;
+  for (size_t i = 0; i < keys; ++i)
+    CAF_REQUIRE(put("key" + std::to_string(i), "", "v" + std::to_string(i)));
+  warm_up();
+  CAF_CHECK(read_all_at_once(keys));
+  auto batched = node_counter("replica_reads.batched");
+  CAF_MESSAGE(batched << " reads in " << node_counter("replica_reads.batches")
+                      << " batches");
+  CAF_CHECK_GREATER(batched, keys / 2);
+  // Reads waiting behind a message to the dead node, and batches on
+  // their way to it, are answered by the others (and by a node's
+  // coordination).
+  cluster.kill(2);
+  CAF_CHECK(read_all_at_once(keys));
+  CAF_CHECK(read_all_at_once(keys));
 }
 
 CAF_TEST(a paused replica costs no answer once the cluster sees it down) {
