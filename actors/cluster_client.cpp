@@ -22,17 +22,11 @@ namespace {
 
 struct pending_get;
 
-/// Reads of one replica that go in one message.
-struct read_batch {
-  std::vector<vnode_get_v1> reads;
-  std::vector<std::shared_ptr<pending_get>> gets; // one per read
-};
-
 /// The read messages on their way to one replica, and the reads waiting
 /// for one of them to come back.
 struct replica_reads {
   node_actor handle;
-  read_batch waiting;
+  std::vector<std::shared_ptr<pending_get>> waiting;
   /// Messages sent and not answered, by id, with when they went.
   std::map<uint64_t, caf::actor_clock::time_point> in_flight;
 };
@@ -387,63 +381,61 @@ void finish_message(client_ptr self, const std::string& name, uint64_t id) {
   send_reads(self, name);
 }
 
-/// One replica read in its own message, outside the window: a read of a
-/// refused batch.
+/// One replica read in its own message; `id` is its place in the
+/// replica's window (0: outside it, a read of a refused batch).
 void send_read(client_ptr self, const std::shared_ptr<pending_get>& get,
                const std::string& name, const node_actor& handle,
-               vnode_get_v1 read) {
-  self->request(handle, caf::infinite, std::move(read))
+               uint64_t id) {
+  self->request(handle, caf::infinite,
+                vnode_get_v1{get->partition, get->request.key})
     .then(
-      [self, get, name](vnode_object_v1& reply) {
+      [self, get, name, id](vnode_object_v1& reply) {
+        finish_message(self, name, id);
         on_replica_object(self, get, name, reply.stored);
       },
-      [self, get, name](caf::error&) { on_replica_failure(self, get, name); });
+      [self, get, name, id](caf::error&) {
+        finish_message(self, name, id);
+        on_replica_failure(self, get, name);
+      });
 }
 
 /// A message of one read or several. When the node refuses a batch (a
 /// partition it must open first, one that moved), each read goes again
 /// alone and gets its own answer.
 void send_message(client_ptr self, const std::string& name,
-                  const node_actor& handle, read_batch batch) {
+                  const node_actor& handle,
+                  std::vector<std::shared_ptr<pending_get>> gets) {
   auto id = ++self->state.next_message;
   self->state.reads[name].in_flight.emplace(id, self->clock().now());
-  if (batch.reads.size() == 1) {
-    auto get = batch.gets.front();
-    self->request(handle, caf::infinite, std::move(batch.reads.front()))
-      .then(
-        [self, get, name, id](vnode_object_v1& reply) {
-          finish_message(self, name, id);
-          on_replica_object(self, get, name, reply.stored);
-        },
-        [self, get, name, id](caf::error&) {
-          finish_message(self, name, id);
-          on_replica_failure(self, get, name);
-        });
+  if (gets.size() == 1) {
+    send_read(self, gets.front(), name, handle, id);
     return;
   }
-  auto shared = std::make_shared<read_batch>(std::move(batch));
-  self->request(handle, caf::infinite, vnode_get_batch_v1{shared->reads})
+  vnode_get_batch_v1 batch;
+  batch.reads.reserve(gets.size());
+  for (auto& get : gets)
+    batch.reads.push_back({get->partition, get->request.key});
+  self->request(handle, caf::infinite, std::move(batch))
     .then(
-      [self, shared, name, id](vnode_objects_v1& reply) {
+      [self, gets, name, id](vnode_objects_v1& reply) {
         finish_message(self, name, id);
-        auto n = shared->gets.size();
+        auto n = gets.size();
         if (reply.stored.size() != n
             || (!reply.failures.empty() && reply.failures.size() != n)) {
-          for (auto& get : shared->gets)
+          for (auto& get : gets)
             on_replica_failure(self, get, name);
           return;
         }
         for (size_t i = 0; i < n; ++i)
           if (!reply.failures.empty() && reply.failures[i])
-            on_replica_failure(self, shared->gets[i], name);
+            on_replica_failure(self, gets[i], name);
           else
-            on_replica_object(self, shared->gets[i], name, reply.stored[i]);
+            on_replica_object(self, gets[i], name, reply.stored[i]);
       },
-      [self, shared, name, handle, id](caf::error&) {
+      [self, gets, name, handle, id](caf::error&) {
         finish_message(self, name, id);
-        for (size_t i = 0; i < shared->gets.size(); ++i)
-          send_read(self, shared->gets[i], name, handle,
-                    std::move(shared->reads[i]));
+        for (auto& get : gets)
+          send_read(self, get, name, handle, 0);
       });
 }
 
@@ -456,22 +448,17 @@ void send_reads(client_ptr self, const std::string& name) {
     return;
   auto& replica = i->second;
   auto batch_size = std::max<size_t>(st.cfg.read_batch, 1);
-  while (!replica.waiting.reads.empty()
+  auto& waiting = replica.waiting;
+  while (!waiting.empty()
          && (st.cfg.reads_in_flight == 0
              || replica.in_flight.size() < st.cfg.reads_in_flight)) {
-    read_batch batch;
-    auto& waiting = replica.waiting;
-    if (waiting.reads.size() <= batch_size) {
-      batch = std::exchange(waiting, read_batch{});
+    std::vector<std::shared_ptr<pending_get>> batch;
+    if (waiting.size() <= batch_size) {
+      batch.swap(waiting);
     } else {
-      auto end = waiting.reads.begin() + batch_size;
-      batch.reads.assign(std::make_move_iterator(waiting.reads.begin()),
-                         std::make_move_iterator(end));
-      waiting.reads.erase(waiting.reads.begin(), end);
-      batch.gets.assign(waiting.gets.begin(),
-                        waiting.gets.begin() + batch_size);
-      waiting.gets.erase(waiting.gets.begin(),
-                         waiting.gets.begin() + batch_size);
+      auto end = waiting.begin() + batch_size;
+      batch.assign(waiting.begin(), end);
+      waiting.erase(waiting.begin(), end);
     }
     send_message(self, name, replica.handle, std::move(batch));
   }
@@ -498,14 +485,13 @@ void queue_read(client_ptr self, const std::shared_ptr<pending_get>& get,
   if (replica.handle != handle) {
     // The member's connection was replaced: what went over the old one
     // is not waited for.
-    for (auto& waiting : replica.waiting.gets)
-      on_replica_failure(self, waiting, name);
+    auto waiting = std::move(replica.waiting);
     replica = replica_reads{};
     replica.handle = handle;
+    for (auto& other : waiting)
+      on_replica_failure(self, other, name);
   }
-  replica.waiting.reads.push_back(vnode_get_v1{get->partition,
-                                               get->request.key});
-  replica.waiting.gets.push_back(get);
+  replica.waiting.push_back(get);
   send_reads(self, name);
 }
 
