@@ -168,6 +168,18 @@ struct fixture : test_coordinator_fixture<dkv_config> {
   }
 
   using values = std::vector<std::string>;
+
+  /// Gets k1, k2 and k3 at once; what each answered.
+  std::vector<values> read_three() {
+    std::vector<get_handle> handles{get("k1"), get("k2"), get("k3")};
+    sched.run();
+    std::vector<values> result;
+    for (auto& handle : handles)
+      result.push_back(values_of(handle));
+    return result;
+  }
+
+  const std::vector<values> all_read{{"v-k1"}, {"v-k2"}, {"v-k3"}};
 };
 
 } // namespace
@@ -176,13 +188,7 @@ CAF_TEST_FIXTURE_SCOPE(cluster_client_tests, fixture)
 
 CAF_TEST(reads beyond the window go together in one message) {
   start_client(1);
-  auto k1 = get("k1");
-  auto k2 = get("k2");
-  auto k3 = get("k3");
-  sched.run();
-  CAF_CHECK_EQUAL(values_of(k1), values{"v-k1"});
-  CAF_CHECK_EQUAL(values_of(k2), values{"v-k2"});
-  CAF_CHECK_EQUAL(values_of(k3), values{"v-k3"});
+  CAF_CHECK_EQUAL(read_three(), all_read);
   // R=2 of the preference list a, b, c: the first read alone to each,
   // the two that queued behind it in one message.
   for (auto name : {"a", "b"}) {
@@ -194,13 +200,7 @@ CAF_TEST(reads beyond the window go together in one message) {
 
 CAF_TEST(without a window every read goes alone) {
   start_client(0);
-  auto k1 = get("k1");
-  auto k2 = get("k2");
-  auto k3 = get("k3");
-  sched.run();
-  CAF_CHECK_EQUAL(values_of(k1), values{"v-k1"});
-  CAF_CHECK_EQUAL(values_of(k2), values{"v-k2"});
-  CAF_CHECK_EQUAL(values_of(k3), values{"v-k3"});
+  CAF_CHECK_EQUAL(read_three(), all_read);
   CAF_CHECK_EQUAL(state("a").single_reads, 3u);
   CAF_CHECK(state("a").batches.empty());
 }
@@ -208,13 +208,7 @@ CAF_TEST(without a window every read goes alone) {
 CAF_TEST(a refused batch is read again one by one) {
   state("a").refuse_batches = true;
   start_client(1);
-  auto k1 = get("k1");
-  auto k2 = get("k2");
-  auto k3 = get("k3");
-  sched.run();
-  CAF_CHECK_EQUAL(values_of(k1), values{"v-k1"});
-  CAF_CHECK_EQUAL(values_of(k2), values{"v-k2"});
-  CAF_CHECK_EQUAL(values_of(k3), values{"v-k3"});
+  CAF_CHECK_EQUAL(read_three(), all_read);
   CAF_CHECK_EQUAL(state("a").batches, std::vector<size_t>{2});
   CAF_CHECK_EQUAL(state("a").single_reads, 3u);
   CAF_CHECK_EQUAL(state("a").relayed_gets + state("b").relayed_gets
@@ -225,14 +219,9 @@ CAF_TEST(a refused batch is read again one by one) {
 CAF_TEST(a read failing inside a batch fails only its own get) {
   state("a").failing_keys = {"k2"};
   start_client(1);
-  auto k1 = get("k1");
-  auto k2 = get("k2");
-  auto k3 = get("k3");
-  sched.run();
-  CAF_CHECK_EQUAL(values_of(k1), values{"v-k1"});
   // R=2 of the two replicas asked is out of reach: a node coordinates.
-  CAF_CHECK_EQUAL(values_of(k2), values{"relayed"});
-  CAF_CHECK_EQUAL(values_of(k3), values{"v-k3"});
+  CAF_CHECK_EQUAL(read_three(),
+                  (std::vector<values>{{"v-k1"}, {"relayed"}, {"v-k3"}}));
   CAF_CHECK_EQUAL(state("a").batches, std::vector<size_t>{2});
 }
 
