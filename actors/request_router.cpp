@@ -19,6 +19,7 @@
 #include "actors/handoff_queue.hpp"
 #include "actors/log_flusher.hpp"
 #include "actors/logging.hpp"
+#include "actors/merge_outbox.hpp"
 #include "actors/put_coordinator.hpp"
 #include "actors/replica_reader.hpp"
 #include "actors/storage_errors.hpp"
@@ -82,6 +83,9 @@ struct router_state {
   /// (open_replicated), and whether one is starting.
   std::vector<uint32_t> to_open;
   bool opening = false;
+  /// The outbox carrying replica merges to each peer (merge_outbox.hpp),
+  /// with the peer handle it was made for.
+  std::map<std::string, std::pair<node_actor, caf::actor>> merge_outboxes;
 
   const node_settings& settings() const { return cfg.settings; }
   void count(const std::string& what) { ++counters[what]; }
@@ -92,6 +96,8 @@ struct router_state {
       caf::anon_send_exit(vnode, caf::exit_reason::user_shutdown);
     for (auto& reader : readers)
       caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
+    for (auto& [name, outbox] : merge_outboxes)
+      caf::anon_send_exit(outbox.second, caf::exit_reason::user_shutdown);
     // No timer of this router will end its put coordinators any more: a
     // coordinator waiting for a silent replica would wait forever.
     for (auto& addr : put_deadlines.drain())
@@ -224,6 +230,32 @@ node_actor peer_handle(router_ptr self, const std::string& name) {
   return i != usable.end() ? i->second : node_actor{};
 }
 
+/// The outbox for merges to `peer` (node `name`), null when each merge goes
+/// in its own message (dkv.merges-in-flight=0).
+caf::actor merge_outbox_for(router_ptr self, const std::string& name,
+                            const node_actor& peer) {
+  auto& st = self->state;
+  if (st.settings().merges_in_flight == 0)
+    return {};
+  auto i = st.merge_outboxes.find(name);
+  if (i != st.merge_outboxes.end()) {
+    if (i->second.first == peer)
+      return i->second.second;
+    // A new connection: what the old outbox still holds fails.
+    caf::anon_send_exit(i->second.second, caf::exit_reason::user_shutdown);
+    st.merge_outboxes.erase(i);
+  }
+  merge_outbox_config cfg;
+  cfg.peer = peer;
+  cfg.in_flight = st.settings().merges_in_flight;
+  cfg.batch = st.settings().merge_batch;
+  cfg.timeout = st.settings().request_timeout;
+  auto outbox = spawn_merge_outbox(self->system(), std::move(cfg));
+  self->monitor(outbox);
+  st.merge_outboxes.emplace(name, std::make_pair(peer, outbox));
+  return outbox;
+}
+
 /// The replicas of a partition for one request (paper §4.6, sloppy quorum):
 /// walking the extended preference list, the first N reachable nodes; each
 /// reachable fallback stands in for one unreachable home replica, in order.
@@ -238,13 +270,14 @@ std::vector<replica_target> replicas(router_ptr self, uint32_t partition) {
   for (size_t i = 0; i < walk.size() && result.size() < n; ++i) {
     auto& name = walk[i];
     bool home = i < n;
-    replica_target t{name, vnode_actor{}, {}, {}};
+    replica_target t{name, vnode_actor{}, {}, {}, {}};
     if (name == me) {
       t.handle = vnode_for(self, partition);
       t.hint_handle = st.handoff;
     } else if (auto peer = peer_handle(self, name)) {
       t.handle = caf::actor_cast<vnode_actor>(peer);
       t.hint_handle = caf::actor_cast<caf::actor>(peer);
+      t.merge_outbox = merge_outbox_for(self, name, peer);
     } else {
       if (home)
         absent.push_back(name);
@@ -259,7 +292,8 @@ std::vector<replica_target> replicas(router_ptr self, uint32_t partition) {
   }
   // Home replicas nobody stands in for still count against the quorum.
   for (; covered < absent.size() && result.size() < n; ++covered)
-    result.push_back(replica_target{absent[covered], vnode_actor{}, {}, {}});
+    result.push_back(
+      replica_target{absent[covered], vnode_actor{}, {}, {}, {}});
   return result;
 }
 
@@ -428,7 +462,7 @@ caf::result<Reply> handle_write(router_ptr self, Request& req,
                                       st.settings().n))
       if (auto peer = peer_handle(self, name))
         cfg.pending.push_back(replica_target{
-          name, caf::actor_cast<vnode_actor>(peer), {}, {}});
+          name, caf::actor_cast<vnode_actor>(peer), {}, {}, {}});
   st.count(value ? "puts.coordinated" : "dels.coordinated");
   cfg.finish = finish_here(
     self, [rp, me = st.cfg.incarnation](caf::expected<object> result) mutable {
@@ -771,6 +805,61 @@ void finish_drop(router_ptr self, uint32_t partition) {
     rp.deliver(true);
 }
 
+/// The vnode a replica merge goes to, after the checks it gets alone or in
+/// a batch.
+caf::expected<vnode_actor> merge_vnode(router_ptr self, vnode_merge_v1& req) {
+  if (req.partition >= self->state.settings().partitions)
+    return bad_partition(req.partition);
+  if (auto err = refused(self, req.partition))
+    return err;
+  forget_reaped(self, req.partition, req.incoming, self->clock().now());
+  return vnode_for(self, req.partition);
+}
+
+/// Answers a peer's batch of merges once each has its own answer, in
+/// order: each goes to its vnode as if it had come alone.
+caf::result<vnode_objects_v1> merge_batch(router_ptr self,
+                                          vnode_merge_batch_v1& batch) {
+  auto& st = self->state;
+  auto n = batch.merges.size();
+  if (n == 0)
+    return vnode_objects_v1{};
+  // Merges per batch tell how much the coordinators' outboxes save.
+  st.count("replica_merges.batches");
+  st.counters["replica_merges.batched"] += n;
+  struct gathering {
+    vnode_objects_v1 reply;
+    size_t left = 0;
+    caf::typed_response_promise<vnode_objects_v1> promise;
+    void answer(size_t i, caf::expected<object> x) {
+      if (x) {
+        reply.stored[i] = std::move(*x);
+      } else {
+        reply.failures.resize(reply.stored.size());
+        reply.failures[i] = std::move(x.error());
+      }
+      if (--left == 0)
+        promise.deliver(std::move(reply));
+    }
+  };
+  auto g = std::make_shared<gathering>();
+  g->reply.stored.resize(n);
+  g->left = n;
+  g->promise = self->make_response_promise<vnode_objects_v1>();
+  for (size_t i = 0; i < n; ++i) {
+    auto& merge = batch.merges[i];
+    auto vnode = merge_vnode(self, merge);
+    if (!vnode) {
+      g->answer(i, std::move(vnode.error()));
+      continue;
+    }
+    self->request(*vnode, caf::infinite, std::move(merge))
+      .then([g, i](vnode_object_v1& x) { g->answer(i, std::move(x.stored)); },
+            [g, i](caf::error& err) { g->answer(i, std::move(err)); });
+  }
+  return g->promise;
+}
+
 /// True if `partition`'s database is open and not being dropped.
 bool open_for_reads(router_ptr self, uint32_t partition) {
   auto& st = self->state;
@@ -939,6 +1028,12 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
         st.log->error("replica_reader.down reason=\"{}\"",
                       self->system().render(msg.reason));
         reader = spawn_reader(self);
+        return;
+      }
+    for (auto i = st.merge_outboxes.begin(); i != st.merge_outboxes.end();
+         ++i)
+      if (i->second.second.address() == msg.source) {
+        st.merge_outboxes.erase(i); // the peer's connection was lost
         return;
       }
     for (auto i = st.vnodes.begin(); i != st.vnodes.end(); ++i)
@@ -1157,12 +1252,13 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
                         "read these keys one by one");
     },
     [self](vnode_merge_v1& req) -> caf::result<vnode_object_v1> {
-      if (req.partition >= self->state.settings().partitions)
-        return bad_partition(req.partition);
-      if (auto err = refused(self, req.partition))
-        return err;
-      forget_reaped(self, req.partition, req.incoming, self->clock().now());
-      return self->delegate(vnode_for(self, req.partition), std::move(req));
+      auto vnode = merge_vnode(self, req);
+      if (!vnode)
+        return std::move(vnode.error());
+      return self->delegate(*vnode, std::move(req));
+    },
+    [self](vnode_merge_batch_v1& req) -> caf::result<vnode_objects_v1> {
+      return merge_batch(self, req);
     },
     [self](vnode_coordinate_v1& req) -> caf::result<vnode_object_v1> {
       if (req.partition >= self->state.settings().partitions)

@@ -9,6 +9,9 @@
 //                                          delegated to the local vnode
 //   vnode_get_batch_v1 -> vnode_objects_v1 replica reads from a client,
 //                                          answered by the node's readers
+//   vnode_merge_batch_v1 -> vnode_objects_v1
+//                                          replica writes from a peer's
+//                                          coordinators, each to its vnode
 //   vnode_hint_v1 -> vnode_object_v1       a write meant for a down owner
 //                                          (handoff_protocol.hpp)
 //   gossip_v1 -> gossip_v1                 ring and member directory
@@ -55,6 +58,7 @@ DKV_INSPECT(node_info_v1, x.cluster, x.name, x.address, x.partitions,
 using node_actor = client_actor::extend_with<vnode_actor>::extend<
   caf::replies_to<node_info_request_v1>::with<node_info_v1>,
   caf::replies_to<vnode_get_batch_v1>::with<vnode_objects_v1>,
+  caf::replies_to<vnode_merge_batch_v1>::with<vnode_objects_v1>,
   caf::replies_to<vnode_hint_v1>::with<vnode_object_v1>,
   caf::replies_to<gossip_v1>::with<gossip_v1>,
   caf::replies_to<reap_query_v1>::with<reap_answer_v1>,

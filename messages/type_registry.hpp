@@ -57,6 +57,7 @@ inline void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<vnode_coordinate_v1>("dkv::vnode_coordinate_v1");
   cfg.add_message_type<vnode_object_v1>("dkv::vnode_object_v1");
   cfg.add_message_type<vnode_get_batch_v1>("dkv::vnode_get_batch_v1");
+  cfg.add_message_type<vnode_merge_batch_v1>("dkv::vnode_merge_batch_v1");
   cfg.add_message_type<vnode_objects_v1>("dkv::vnode_objects_v1");
   cfg.add_message_type<vnode_tree_v1>("dkv::vnode_tree_v1");
   cfg.add_message_type<vnode_tree_reply_v1>("dkv::vnode_tree_reply_v1");

@@ -37,6 +37,8 @@
 // its readers, not by a vnode: node_protocol.hpp):
 //   vnode_get_batch_v1  -> vnode_objects_v1   one object or error per read,
 //                                             in order
+//   vnode_merge_batch_v1 -> vnode_objects_v1  one object or error per merge,
+//                                             in order
 //
 // Errors: storage_failure (I/O, full disk, corrupt record), invalid_argument
 // (key/value bounds), wrong_node (partition not held here).
@@ -89,10 +91,17 @@ struct vnode_get_batch_v1 {
   std::vector<vnode_get_v1> reads;
 };
 
+/// A coordinating node's merges to one peer that queued while an earlier
+/// message to it was in flight (actors/merge_outbox.hpp). Each is handled
+/// as if it came alone: its own checks, its own vnode, its own answer.
+struct vnode_merge_batch_v1 {
+  std::vector<vnode_merge_v1> merges;
+};
+
 struct vnode_objects_v1 {
-  std::vector<object> stored; // one per read
-  /// Empty when every read succeeded; else one per read, none where it
-  /// succeeded.
+  std::vector<object> stored; // one per read or merge
+  /// Empty when every read (merge) succeeded; else one per read (merge),
+  /// none where it succeeded.
   std::vector<caf::error> failures;
 };
 
@@ -126,6 +135,7 @@ DKV_INSPECT(vnode_coordinate_v1, x.partition, x.key, x.context, x.tombstone,
             x.value, x.sync)
 DKV_INSPECT(vnode_object_v1, x.stored)
 DKV_INSPECT(vnode_get_batch_v1, x.reads)
+DKV_INSPECT(vnode_merge_batch_v1, x.merges)
 DKV_INSPECT(vnode_objects_v1, x.stored, x.failures)
 struct vnode_tombstones_v1 {
   uint32_t partition = 0;

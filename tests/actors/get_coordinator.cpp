@@ -44,7 +44,7 @@ struct fixture : test_coordinator_fixture<dkv_config> {
     cfg.key = key;
     char name = 'a';
     for (auto& rep : replicas)
-      cfg.targets.push_back({std::string(1, name++), rep, {}, {}});
+      cfg.targets.push_back({std::string(1, name++), rep, {}, {}, {}});
     cfg.r = r;
     cfg.timeout = std::chrono::seconds(1);
     cfg.finish = [this](caf::expected<object> x) { outcome = std::move(x); };

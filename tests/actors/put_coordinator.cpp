@@ -70,7 +70,7 @@ struct fixture : test_coordinator_fixture<dkv_config> {
     put_coordinator_config cfg;
     char name = 'a';
     for (auto& r : replicas)
-      cfg.targets.push_back({std::string(1, name++), r, {}, {}});
+      cfg.targets.push_back({std::string(1, name++), r, {}, {}, {}});
     cfg.w = w;
     cfg.timeout = std::chrono::seconds(1);
     cfg.write.partition = 7;
@@ -239,9 +239,9 @@ CAF_TEST(a substitute acks with a hint for the absent owner) {
     },
     0);
   put_coordinator_config cfg;
-  cfg.targets.push_back({"a", replicas[0], {}, {}});
-  cfg.targets.push_back({"d", vnode_actor{}, "b", substitute});
-  cfg.targets.push_back({"c", vnode_actor{}, {}, {}}); // absent, uncovered
+  cfg.targets.push_back({"a", replicas[0], {}, {}, {}});
+  cfg.targets.push_back({"d", vnode_actor{}, "b", substitute, {}});
+  cfg.targets.push_back({"c", vnode_actor{}, {}, {}, {}}); // absent
   cfg.w = 2;
   cfg.timeout = std::chrono::seconds(1);
   cfg.write.partition = 7;

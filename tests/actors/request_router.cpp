@@ -181,4 +181,50 @@ CAF_TEST(a batch with a read that is not a plain lookup is refused whole) {
   CAF_CHECK_EQUAL(both, 2u);
 }
 
+CAF_TEST(a batch of merges is answered in order and a bad merge fails alone) {
+  auto merge_of = [](const std::string& key, uint32_t partition) {
+    write_request wr;
+    wr.value = "m-" + key;
+    wr.coordinator = 42;
+    wr.now_ms = 1;
+    return vnode_merge_v1{partition, apply_write(object{key, {}}, wr), false};
+  };
+  auto home = [](const std::string& key) {
+    return detail::partition_of(detail::key_hash(key), 8);
+  };
+  uint32_t unknown = 8; // of 8 partitions, 0-7
+  vnode_merge_batch_v1 batch;
+  batch.merges = {merge_of("k0", home("k0")), merge_of("k1", unknown),
+                  merge_of("k2", home("k2"))};
+  self->send(caf::actor_cast<caf::actor>(router), batch);
+  sched.run();
+  bool answered = false;
+  self->receive(
+    [&](vnode_objects_v1& x) {
+      answered = true;
+      CAF_REQUIRE_EQUAL(x.stored.size(), 3u);
+      CAF_REQUIRE_EQUAL(x.failures.size(), 3u);
+      CAF_CHECK(!x.failures[0]);
+      CAF_CHECK_EQUAL(dkv_code(x.failures[1]), dkv_errc::wrong_node);
+      CAF_CHECK(!x.failures[2]);
+      CAF_CHECK_EQUAL(x.stored[0].key, "k0");
+      CAF_CHECK_EQUAL(x.stored[2].key, "k2");
+      CAF_CHECK_EQUAL(live_values(x.stored[2]),
+                      std::vector<std::string>{"m-k2"});
+    },
+    [&](caf::error& err) { CAF_FAIL(sys.render(err)); },
+    caf::after(std::chrono::seconds(0)) >> [] {});
+  CAF_CHECK(answered);
+  // Each merge was stored by its vnode as if it had come alone.
+  for (auto key : {"k0", "k2"}) {
+    self->send(caf::actor_cast<caf::actor>(router), vnode_get_v1{home(key), key});
+    sched.run();
+    std::vector<std::string> values;
+    self->receive([&](vnode_object_v1& x) { values = live_values(x.stored); },
+                  [&](caf::error& err) { CAF_FAIL(sys.render(err)); },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+    CAF_CHECK_EQUAL(values, std::vector<std::string>{"m-" + std::string(key)});
+  }
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

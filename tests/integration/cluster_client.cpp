@@ -138,6 +138,42 @@ struct fixture {
     return all;
   }
 
+  /// Puts `count` keys all at once, each its value (`prefix` + i); true
+  /// when each put succeeded.
+  bool write_all_at_once(const std::string& prefix, size_t count) {
+    std::vector<decltype(self->request(client, 10s, put_request_v1{}))>
+      handles;
+    for (size_t i = 0; i < count; ++i) {
+      auto n = std::to_string(i);
+      handles.push_back(self->request(
+        client, 10s, put_request_v1{prefix + n, "", "v" + prefix + n, 0}));
+    }
+    bool all = true;
+    for (size_t i = 0; i < count; ++i)
+      handles[i].receive([](put_reply_v1&) {},
+                         [&](caf::error& err) {
+                           CAF_MESSAGE(prefix << i << ": " << sys.render(err));
+                           all = false;
+                         });
+    return all;
+  }
+
+  /// How many of `prefix` + i, i < count, miss their value on one of
+  /// the replicas that are up (read with R = all of them).
+  size_t missing(const std::string& prefix, size_t count, uint32_t r) {
+    size_t bad = 0;
+    for (size_t i = 0; i < count; ++i) {
+      auto n = std::to_string(i);
+      std::optional<get_reply_v1> read;
+      self->request(client, 5s, get_request_v1{prefix + n, r})
+        .receive([&](get_reply_v1& reply) { read = std::move(reply); },
+                 [&](caf::error& err) { CAF_MESSAGE(sys.render(err)); });
+      if (!read || read->values != std::vector<std::string>{"v" + prefix + n})
+        ++bad;
+    }
+    return bad;
+  }
+
   /// Lets the client learn the table.
   void warm_up() {
     for (int i = 0; i < 20; ++i) {
@@ -209,6 +245,29 @@ CAF_TEST(many reads at once go in batches and survive a replica dying) {
   cluster.kill(2);
   CAF_CHECK(read_all_at_once(keys));
   CAF_CHECK(read_all_at_once(keys));
+}
+
+CAF_TEST(many writes at once go between nodes in batches) {
+  constexpr size_t keys = 60;
+  warm_up();
+  CAF_CHECK(write_all_at_once("a", keys));
+  auto batched = node_counter("replica_merges.batched");
+  CAF_MESSAGE(batched << " of " << 2 * keys << " merges in "
+                      << node_counter("replica_merges.batches")
+                      << " batches");
+  CAF_CHECK_GREATER(batched, keys / 2);
+  // Each merge of a batch reached its own replica.
+  CAF_CHECK_EQUAL(missing("a", keys, 3), 0u);
+  // Merges to the dead node fail that replica only: W=2 still holds
+  // with the two running nodes, in batches between them.
+  cluster.kill(2);
+  std::this_thread::sleep_for(500ms); // the client sees the connection go
+  auto before = node_counter("replica_merges.batches");
+  CAF_CHECK(write_all_at_once("b", keys));
+  CAF_CHECK(write_all_at_once("c", keys));
+  CAF_CHECK_GREATER(node_counter("replica_merges.batches"), before);
+  CAF_CHECK_EQUAL(missing("b", keys, 2), 0u);
+  CAF_CHECK_EQUAL(missing("c", keys, 2), 0u);
 }
 
 CAF_TEST(a paused replica costs no answer once the cluster sees it down) {

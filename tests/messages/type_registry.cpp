@@ -153,6 +153,21 @@ CAF_TEST(batched replica reads round trip with per read failures) {
                       std::string::npos);
 }
 
+CAF_TEST(batched replica merges round trip) {
+  auto obj = sample_object();
+  vnode_merge_batch_v1 batch;
+  batch.merges.push_back(vnode_merge_v1{3, obj, false});
+  batch.merges.push_back(vnode_merge_v1{9, object{"b", {}}, true});
+  auto back = round_trip(batch);
+  CAF_REQUIRE_EQUAL(back.merges.size(), 2u);
+  CAF_CHECK_EQUAL(back.merges[0].partition, 3u);
+  CAF_CHECK_EQUAL(back.merges[0].incoming, obj);
+  CAF_CHECK(!back.merges[0].sync);
+  CAF_CHECK_EQUAL(back.merges[1].partition, 9u);
+  CAF_CHECK_EQUAL(back.merges[1].incoming.key, "b");
+  CAF_CHECK(back.merges[1].sync);
+}
+
 CAF_TEST(dkv errors render with their name and detail) {
   auto err = make_error(dkv_errc::quorum_unavailable, "1 of W=2");
   auto text = sys->render(err);

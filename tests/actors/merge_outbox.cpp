@@ -1,0 +1,215 @@
+// A node's outbox of replica merges to one peer, against a fake peer in
+// CAF's deterministic scheduler: a merge goes at once while the window has
+// room; merges beyond it go together in one message, each answered with
+// its own object or error; a peer without batches gets merges alone; a
+// message never answered frees its place after the timeout; a lost peer
+// fails everything the outbox holds.
+
+#include "actors/merge_outbox.hpp"
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "caf/test/dsl.hpp"
+
+#include "fixtures/test_config.hpp"
+#include "messages/errors.hpp"
+
+using namespace dkv;
+using namespace dkv::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// A peer that stores every merge it gets and records how they came.
+struct fake_peer_state {
+  static inline const char* name = "fake_peer";
+  size_t singles = 0;
+  std::vector<size_t> batches; // merges in each batch
+  bool knows_batches = true;
+  std::set<std::string> failing_keys;
+  /// Messages to leave unanswered, counted from the first.
+  size_t unanswered = 0;
+  std::vector<caf::response_promise> held;
+};
+
+using fake_peer_ptr = caf::stateful_actor<fake_peer_state>*;
+
+bool hold(fake_peer_ptr self) {
+  auto& st = self->state;
+  if (st.unanswered == 0)
+    return false;
+  --st.unanswered;
+  st.held.push_back(self->make_response_promise());
+  return true;
+}
+
+caf::behavior fake_peer(fake_peer_ptr self) {
+  auto merge = [self](const vnode_merge_v1& req, object& out) -> caf::error {
+    if (self->state.failing_keys.count(req.incoming.key) > 0)
+      return make_error(dkv_errc::storage_failure, "disk full");
+    out = req.incoming;
+    return caf::none;
+  };
+  return {
+    [self, merge](vnode_merge_v1& req) -> caf::result<vnode_object_v1> {
+      ++self->state.singles;
+      if (hold(self))
+        return caf::delegated<vnode_object_v1>{};
+      vnode_object_v1 reply;
+      if (auto err = merge(req, reply.stored))
+        return err;
+      return reply;
+    },
+    [self, merge](vnode_merge_batch_v1& req) -> caf::result<vnode_objects_v1> {
+      self->state.batches.push_back(req.merges.size());
+      if (!self->state.knows_batches)
+        return caf::make_error(caf::sec::unexpected_message);
+      if (hold(self))
+        return caf::delegated<vnode_objects_v1>{};
+      vnode_objects_v1 reply;
+      reply.stored.resize(req.merges.size());
+      for (size_t i = 0; i < req.merges.size(); ++i)
+        if (auto err = merge(req.merges[i], reply.stored[i])) {
+          reply.failures.resize(req.merges.size());
+          reply.failures[i] = std::move(err);
+        }
+      return reply;
+    },
+  };
+}
+
+struct fixture : test_coordinator_fixture<dkv_config> {
+  caf::actor peer;
+  bool peer_alive = true;
+  caf::actor outbox;
+
+  fixture() {
+    peer = sys.spawn(fake_peer);
+    merge_outbox_config cfg;
+    cfg.peer = caf::actor_cast<node_actor>(peer);
+    cfg.in_flight = 1;
+    cfg.timeout = 1s;
+    outbox = spawn_merge_outbox(sys, std::move(cfg));
+    sched.run();
+  }
+
+  ~fixture() override {
+    caf::anon_send_exit(outbox, caf::exit_reason::user_shutdown);
+    if (peer_alive) {
+      state().held.clear();
+      caf::anon_send_exit(peer, caf::exit_reason::user_shutdown);
+    }
+    sched.run();
+  }
+
+  fake_peer_state& state() {
+    return deref<caf::stateful_actor<fake_peer_state>>(peer).state;
+  }
+
+  using merge_handle = decltype(std::declval<caf::scoped_actor&>()->request(
+    std::declval<caf::actor&>(), caf::infinite, vnode_merge_v1{}));
+
+  merge_handle merge(const std::string& key) {
+    return self->request(outbox, caf::infinite,
+                         vnode_merge_v1{0, object{key, {}}, false});
+  }
+
+  /// The key the merge's answer carries, or the error's name.
+  std::string answer_of(merge_handle& handle) {
+    std::string result = "no answer";
+    handle.receive([&](vnode_object_v1& x) { result = x.stored.key; },
+                   [&](caf::error& err) {
+                     auto code = dkv_code(err);
+                     result = code != dkv_errc::none ? to_string(code)
+                                                     : sys.render(err);
+                   });
+    return result;
+  }
+
+  /// Merges each key at once; what each was answered.
+  std::vector<std::string> merge_all(const std::vector<std::string>& keys) {
+    std::vector<merge_handle> handles;
+    for (auto& key : keys)
+      handles.push_back(merge(key));
+    sched.run();
+    std::vector<std::string> result;
+    for (auto& handle : handles)
+      result.push_back(answer_of(handle));
+    return result;
+  }
+
+  using strings = std::vector<std::string>;
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(merge_outbox_tests, fixture)
+
+CAF_TEST(merges beyond the window go together in one message) {
+  CAF_CHECK_EQUAL(merge_all({"k1", "k2", "k3"}), (strings{"k1", "k2", "k3"}));
+  CAF_CHECK_EQUAL(state().singles, 1u);
+  CAF_CHECK_EQUAL(state().batches, std::vector<size_t>{2});
+}
+
+CAF_TEST(a lone merge waits for nothing) {
+  CAF_CHECK_EQUAL(merge_all({"k1"}), strings{"k1"});
+  CAF_CHECK_EQUAL(merge_all({"k2"}), strings{"k2"});
+  CAF_CHECK_EQUAL(state().singles, 2u);
+  CAF_CHECK(state().batches.empty());
+}
+
+CAF_TEST(a merge failing inside a batch fails alone) {
+  state().failing_keys = {"k3"};
+  CAF_CHECK_EQUAL(merge_all({"k1", "k2", "k3", "k4"}),
+                  (strings{"k1", "k2", "storage_failure", "k4"}));
+  CAF_CHECK_EQUAL(state().batches, std::vector<size_t>{3});
+}
+
+CAF_TEST(a peer without batches gets every later merge alone) {
+  state().knows_batches = false;
+  auto first = merge_all({"k1", "k2", "k3"});
+  CAF_CHECK_EQUAL(first[0], "k1");
+  CAF_CHECK_NOT_EQUAL(first[1], "k2"); // lost to this replica
+  CAF_CHECK_EQUAL(merge_all({"k4", "k5", "k6"}), (strings{"k4", "k5", "k6"}));
+  CAF_CHECK_EQUAL(state().batches, std::vector<size_t>{2});
+  CAF_CHECK_EQUAL(state().singles, 4u);
+}
+
+CAF_TEST(a message never answered frees its place after the timeout) {
+  state().unanswered = 1;
+  auto k1 = merge("k1");
+  sched.run();
+  auto k2 = merge("k2");
+  auto k3 = merge("k3");
+  sched.run();
+  CAF_CHECK(state().batches.empty()); // waiting behind the lost merge
+  sched.advance_time(1s);
+  sched.run();
+  CAF_CHECK_NOT_EQUAL(answer_of(k1), "k1");
+  CAF_CHECK_EQUAL(state().batches, std::vector<size_t>{2});
+  CAF_CHECK_EQUAL(answer_of(k2), "k2");
+  CAF_CHECK_EQUAL(answer_of(k3), "k3");
+}
+
+CAF_TEST(a lost peer fails what waits and what is in flight) {
+  state().unanswered = 1;
+  auto k1 = merge("k1");
+  sched.run();
+  auto k2 = merge("k2");
+  sched.run();
+  state().held.clear();
+  peer_alive = false;
+  caf::anon_send_exit(peer, caf::exit_reason::kill);
+  sched.run();
+  CAF_CHECK_EQUAL(answer_of(k1), "unavailable");
+  CAF_CHECK_EQUAL(answer_of(k2), "unavailable");
+  // The outbox ended: its router makes a new one for the peer's next
+  // handle.
+  auto k3 = merge("k3");
+  sched.run();
+  CAF_CHECK_NOT_EQUAL(answer_of(k3), "k3");
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
