@@ -34,8 +34,11 @@ void read_repair(get_ptr self) {
         continue;
       // Fire and forget: a lost repair is retried by the next read or by
       // anti-entropy; waiting would only keep this actor alive longer.
-      caf::anon_send(t.handle, vnode_merge_v1{st.cfg.partition, merged,
-                                              false});
+      vnode_merge_v1 repair{st.cfg.partition, merged, false};
+      if (t.outbox)
+        caf::anon_send(t.outbox, std::move(repair));
+      else
+        caf::anon_send(t.handle, std::move(repair));
       if (st.cfg.on_repair)
         st.cfg.on_repair(node);
     }
@@ -71,17 +74,21 @@ caf::behavior get_coordinator(get_ptr self, get_coordinator_config cfg) {
       st.quorum->fail(node);
       continue;
     }
-    self->request(t.handle, st.cfg.timeout,
-                  vnode_get_v1{st.cfg.partition, st.cfg.key})
-      .then(
-        [self, node](vnode_object_v1& reply) {
-          self->state.quorum->reply(node, reply.stored);
-          check_quorum(self);
-        },
-        [self, node](caf::error&) {
-          self->state.quorum->fail(node);
-          check_quorum(self);
-        });
+    auto replied = [self, node](vnode_object_v1& reply) {
+      self->state.quorum->reply(node, reply.stored);
+      check_quorum(self);
+    };
+    auto failed = [self, node](caf::error&) {
+      self->state.quorum->fail(node);
+      check_quorum(self);
+    };
+    vnode_get_v1 read{st.cfg.partition, st.cfg.key};
+    if (t.outbox)
+      self->request(t.outbox, st.cfg.timeout, std::move(read))
+        .then(replied, failed);
+    else
+      self->request(t.handle, st.cfg.timeout, std::move(read))
+        .then(replied, failed);
   }
   check_quorum(self);
   return {};

@@ -72,11 +72,12 @@ struct node_settings {
   /// a request is refused with `overloaded` at once instead of queueing
   /// without bound.
   size_t max_requests_in_flight = 10000;
-  /// Replica merges this node's coordinators have in flight to one peer
-  /// (actors/merge_outbox.hpp); those queued behind them leave together,
-  /// at most merge_batch per message. 0: every merge in its own message.
-  size_t merges_in_flight = 1;
-  size_t merge_batch = 64;
+  /// Messages of each kind (reads, merges) this node's coordinators have
+  /// in flight to one peer (actors/peer_outbox.hpp); the requests queued
+  /// behind them leave together, at most peer_batch per message. 0: every
+  /// request in its own message.
+  size_t peer_window = 1;
+  size_t peer_batch = 64;
 
   std::string address() const { return host + ":" + std::to_string(port); }
 };

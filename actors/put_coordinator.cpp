@@ -81,8 +81,8 @@ void send_to(put_ptr self, const replica_target& t) {
   if (!t.hint_for.empty() && t.hint_handle)
     ask_replica(self, t.hint_handle,
                 vnode_hint_v1{partition, st.stored, t.hint_for}, t.node);
-  else if (t.hint_for.empty() && t.merge_outbox)
-    ask_replica(self, t.merge_outbox,
+  else if (t.hint_for.empty() && t.outbox)
+    ask_replica(self, t.outbox,
                 vnode_merge_v1{partition, st.stored, false}, t.node);
   else if (t.hint_for.empty() && t.handle)
     ask_replica(self, t.handle, vnode_merge_v1{partition, st.stored, false},

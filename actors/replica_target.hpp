@@ -18,9 +18,9 @@ struct replica_target {
   /// (sloppy quorum): writes then go as vnode_hint_v1 to `hint_handle`.
   std::string hint_for;
   caf::actor hint_handle;
-  /// Set for a peer when merges to it go through the node's outbox
-  /// (merge_outbox.hpp), which batches them under load.
-  caf::actor merge_outbox;
+  /// Set for a peer when reads and merges go through the node's outbox to
+  /// it (peer_outbox.hpp), which batches them under load.
+  caf::actor outbox;
 };
 
 } // namespace dkv

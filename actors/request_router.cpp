@@ -19,7 +19,7 @@
 #include "actors/handoff_queue.hpp"
 #include "actors/log_flusher.hpp"
 #include "actors/logging.hpp"
-#include "actors/merge_outbox.hpp"
+#include "actors/peer_outbox.hpp"
 #include "actors/put_coordinator.hpp"
 #include "actors/replica_reader.hpp"
 #include "actors/storage_errors.hpp"
@@ -83,9 +83,9 @@ struct router_state {
   /// (open_replicated), and whether one is starting.
   std::vector<uint32_t> to_open;
   bool opening = false;
-  /// The outbox carrying replica merges to each peer (merge_outbox.hpp),
+  /// The outbox carrying replica requests to each peer (peer_outbox.hpp),
   /// with the peer handle it was made for.
-  std::map<std::string, std::pair<node_actor, caf::actor>> merge_outboxes;
+  std::map<std::string, std::pair<node_actor, caf::actor>> outboxes;
 
   const node_settings& settings() const { return cfg.settings; }
   void count(const std::string& what) { ++counters[what]; }
@@ -96,7 +96,7 @@ struct router_state {
       caf::anon_send_exit(vnode, caf::exit_reason::user_shutdown);
     for (auto& reader : readers)
       caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
-    for (auto& [name, outbox] : merge_outboxes)
+    for (auto& [name, outbox] : outboxes)
       caf::anon_send_exit(outbox.second, caf::exit_reason::user_shutdown);
     // No timer of this router will end its put coordinators any more: a
     // coordinator waiting for a silent replica would wait forever.
@@ -230,29 +230,29 @@ node_actor peer_handle(router_ptr self, const std::string& name) {
   return i != usable.end() ? i->second : node_actor{};
 }
 
-/// The outbox for merges to `peer` (node `name`), null when each merge goes
-/// in its own message (dkv.merges-in-flight=0).
-caf::actor merge_outbox_for(router_ptr self, const std::string& name,
-                            const node_actor& peer) {
+/// The outbox for replica requests to `peer` (node `name`), null when each
+/// request goes in its own message (dkv.peer-window=0).
+caf::actor outbox_for(router_ptr self, const std::string& name,
+                      const node_actor& peer) {
   auto& st = self->state;
-  if (st.settings().merges_in_flight == 0)
+  if (st.settings().peer_window == 0)
     return {};
-  auto i = st.merge_outboxes.find(name);
-  if (i != st.merge_outboxes.end()) {
+  auto i = st.outboxes.find(name);
+  if (i != st.outboxes.end()) {
     if (i->second.first == peer)
       return i->second.second;
     // A new connection: what the old outbox still holds fails.
     caf::anon_send_exit(i->second.second, caf::exit_reason::user_shutdown);
-    st.merge_outboxes.erase(i);
+    st.outboxes.erase(i);
   }
-  merge_outbox_config cfg;
+  peer_outbox_config cfg;
   cfg.peer = peer;
-  cfg.in_flight = st.settings().merges_in_flight;
-  cfg.batch = st.settings().merge_batch;
+  cfg.in_flight = st.settings().peer_window;
+  cfg.batch = st.settings().peer_batch;
   cfg.timeout = st.settings().request_timeout;
-  auto outbox = spawn_merge_outbox(self->system(), std::move(cfg));
+  auto outbox = spawn_peer_outbox(self->system(), std::move(cfg));
   self->monitor(outbox);
-  st.merge_outboxes.emplace(name, std::make_pair(peer, outbox));
+  st.outboxes.emplace(name, std::make_pair(peer, outbox));
   return outbox;
 }
 
@@ -277,7 +277,7 @@ std::vector<replica_target> replicas(router_ptr self, uint32_t partition) {
     } else if (auto peer = peer_handle(self, name)) {
       t.handle = caf::actor_cast<vnode_actor>(peer);
       t.hint_handle = caf::actor_cast<caf::actor>(peer);
-      t.merge_outbox = merge_outbox_for(self, name, peer);
+      t.outbox = outbox_for(self, name, peer);
     } else {
       if (home)
         absent.push_back(name);
@@ -1030,10 +1030,9 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
         reader = spawn_reader(self);
         return;
       }
-    for (auto i = st.merge_outboxes.begin(); i != st.merge_outboxes.end();
-         ++i)
+    for (auto i = st.outboxes.begin(); i != st.outboxes.end(); ++i)
       if (i->second.second.address() == msg.source) {
-        st.merge_outboxes.erase(i); // the peer's connection was lost
+        st.outboxes.erase(i); // the peer's connection was lost
         return;
       }
     for (auto i = st.vnodes.begin(); i != st.vnodes.end(); ++i)

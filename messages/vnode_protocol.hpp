@@ -92,7 +92,7 @@ struct vnode_get_batch_v1 {
 };
 
 /// A coordinating node's merges to one peer that queued while an earlier
-/// message to it was in flight (actors/merge_outbox.hpp). Each is handled
+/// message to it was in flight (actors/peer_outbox.hpp). Each is handled
 /// as if it came alone: its own checks, its own vnode, its own answer.
 struct vnode_merge_batch_v1 {
   std::vector<vnode_merge_v1> merges;

@@ -63,10 +63,10 @@ node_config::node_config() {
          "version-vector entries kept before pruning the oldest")
     .add(max_requests_in_flight_, "max-requests-in-flight",
          "client requests at once; beyond: overloaded (default 10000)")
-    .add(merges_in_flight_, "merges-in-flight",
-         "merge messages in flight per peer; 0: no batching (default 1)")
-    .add(merge_batch_, "merge-batch",
-         "most replica merges in one message to a peer (default 64)")
+    .add(peer_window_, "peer-window",
+         "replica messages of a kind in flight per peer; 0: no batching (1)")
+    .add(peer_batch_, "peer-batch",
+         "most replica requests in one message to a peer (default 64)")
     .add(max_message_size_, "max-message-size",
          "largest frame read from a connection; larger closes it (64 MiB)")
     .add(max_connections_, "max-connections",
@@ -161,12 +161,12 @@ std::string node_config::to_settings(node_settings& out) const {
   if (!in_range(max_requests_in_flight_, 1, 1000000))
     return "dkv.max-requests-in-flight: must be in 1..1000000";
   out.max_requests_in_flight = static_cast<size_t>(max_requests_in_flight_);
-  if (!in_range(merges_in_flight_, 0, 1024))
-    return "dkv.merges-in-flight: must be in 0..1024 (0: no batching)";
-  out.merges_in_flight = static_cast<size_t>(merges_in_flight_);
-  if (!in_range(merge_batch_, 1, 4096))
-    return "dkv.merge-batch: must be in 1..4096";
-  out.merge_batch = static_cast<size_t>(merge_batch_);
+  if (!in_range(peer_window_, 0, 1024))
+    return "dkv.peer-window: must be in 0..1024 (0: no batching)";
+  out.peer_window = static_cast<size_t>(peer_window_);
+  if (!in_range(peer_batch_, 1, 4096))
+    return "dkv.peer-batch: must be in 1..4096";
+  out.peer_batch = static_cast<size_t>(peer_batch_);
   // The transport reads these itself (guarded_multiplexer); checked here so
   // a bad value stops start-up instead of falling back to the default.
   if (!in_range(max_message_size_, 4096, int64_t{1} << 32))

@@ -55,8 +55,8 @@ private:
   int64_t max_siblings_ = storage::object_limits{}.max_siblings;
   int64_t cache_size_ = 64 * 1024 * 1024;
   int64_t max_requests_in_flight_ = 10000;
-  int64_t merges_in_flight_ = 1;
-  int64_t merge_batch_ = 64;
+  int64_t peer_window_ = 1;
+  int64_t peer_batch_ = 64;
   int64_t max_message_size_ = transport_limits::default_max_frame_bytes;
   int64_t max_connections_ = transport_limits::default_max_connections;
   bool tls_ = false;

@@ -270,6 +270,33 @@ CAF_TEST(many writes at once go between nodes in batches) {
   CAF_CHECK_EQUAL(missing("c", keys, 2), 0u);
 }
 
+CAF_TEST(gets sent to a node at once reach its peers in batches) {
+  constexpr size_t keys = 60;
+  for (size_t i = 0; i < keys; ++i)
+    CAF_REQUIRE(put("key" + std::to_string(i), "", "v" + std::to_string(i)));
+  auto node = remote_on_transport<client_actor>(sys, "127.0.0.1",
+                                                cluster.port(1));
+  CAF_REQUIRE(node);
+  auto before = node_counter("replica_reads.batched");
+  std::vector<decltype(self->request(*node, 10s, get_request_v1{}))> handles;
+  for (size_t i = 0; i < keys; ++i)
+    handles.push_back(
+      self->request(*node, 10s, get_request_v1{"key" + std::to_string(i), 3}));
+  size_t right = 0;
+  for (size_t i = 0; i < keys; ++i)
+    handles[i].receive(
+      [&](get_reply_v1& reply) {
+        if (reply.values == std::vector<std::string>{"v" + std::to_string(i)})
+          ++right;
+      },
+      [&](caf::error& err) { CAF_MESSAGE(sys.render(err)); });
+  CAF_CHECK_EQUAL(right, keys);
+  // Node 1 coordinates every get and asks both peers for each key.
+  auto batched = node_counter("replica_reads.batched") - before;
+  CAF_MESSAGE(batched << " of " << 2 * keys << " peer reads in batches");
+  CAF_CHECK_GREATER(batched, keys / 2);
+}
+
 CAF_TEST(a paused replica costs no answer once the cluster sees it down) {
   for (int i = 0; i < 20; ++i)
     CAF_REQUIRE(put("key" + std::to_string(i), "", "v"));

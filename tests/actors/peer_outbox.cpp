@@ -1,11 +1,12 @@
-// A node's outbox of replica merges to one peer, against a fake peer in
-// CAF's deterministic scheduler: a merge goes at once while the window has
-// room; merges beyond it go together in one message, each answered with
-// its own object or error; a peer without batches gets merges alone; a
-// message never answered frees its place after the timeout; a lost peer
-// fails everything the outbox holds.
+// A node's outbox of replica requests to one peer, against a fake peer in
+// CAF's deterministic scheduler: a merge (read) goes at once while the
+// window has room; those beyond it go together in one message, each
+// answered with its own object or error; a peer without batches gets
+// merges alone; a refused batch of reads is read one by one; a message
+// never answered frees its place after the timeout; a lost peer fails
+// everything the outbox holds.
 
-#include "actors/merge_outbox.hpp"
+#include "actors/peer_outbox.hpp"
 
 #include <set>
 #include <string>
@@ -22,12 +23,16 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// A peer that stores every merge it gets and records how they came.
+/// A peer that stores every merge it gets, answers every read with an
+/// object of the key, and records how they came.
 struct fake_peer_state {
   static inline const char* name = "fake_peer";
   size_t singles = 0;
   std::vector<size_t> batches; // merges in each batch
+  size_t single_reads = 0;
+  std::vector<size_t> read_batches;
   bool knows_batches = true;
+  bool refuses_read_batches = false;
   std::set<std::string> failing_keys;
   /// Messages to leave unanswered, counted from the first.
   size_t unanswered = 0;
@@ -77,6 +82,19 @@ caf::behavior fake_peer(fake_peer_ptr self) {
         }
       return reply;
     },
+    [self](vnode_get_v1& req) {
+      ++self->state.single_reads;
+      return vnode_object_v1{object{req.key, {}}};
+    },
+    [self](vnode_get_batch_v1& req) -> caf::result<vnode_objects_v1> {
+      self->state.read_batches.push_back(req.reads.size());
+      if (self->state.refuses_read_batches)
+        return make_error(dkv_errc::unavailable, "read one by one");
+      vnode_objects_v1 reply;
+      for (auto& read : req.reads)
+        reply.stored.push_back(object{read.key, {}});
+      return reply;
+    },
   };
 }
 
@@ -87,11 +105,11 @@ struct fixture : test_coordinator_fixture<dkv_config> {
 
   fixture() {
     peer = sys.spawn(fake_peer);
-    merge_outbox_config cfg;
+    peer_outbox_config cfg;
     cfg.peer = caf::actor_cast<node_actor>(peer);
     cfg.in_flight = 1;
     cfg.timeout = 1s;
-    outbox = spawn_merge_outbox(sys, std::move(cfg));
+    outbox = spawn_peer_outbox(sys, std::move(cfg));
     sched.run();
   }
 
@@ -116,6 +134,10 @@ struct fixture : test_coordinator_fixture<dkv_config> {
                          vnode_merge_v1{0, object{key, {}}, false});
   }
 
+  merge_handle read(const std::string& key) {
+    return self->request(outbox, caf::infinite, vnode_get_v1{0, key});
+  }
+
   /// The key the merge's answer carries, or the error's name.
   std::string answer_of(merge_handle& handle) {
     std::string result = "no answer";
@@ -128,11 +150,12 @@ struct fixture : test_coordinator_fixture<dkv_config> {
     return result;
   }
 
-  /// Merges each key at once; what each was answered.
-  std::vector<std::string> merge_all(const std::vector<std::string>& keys) {
+  /// Merges (reads) each key at once; what each was answered.
+  std::vector<std::string> merge_all(const std::vector<std::string>& keys,
+                                     bool reads = false) {
     std::vector<merge_handle> handles;
     for (auto& key : keys)
-      handles.push_back(merge(key));
+      handles.push_back(reads ? read(key) : merge(key));
     sched.run();
     std::vector<std::string> result;
     for (auto& handle : handles)
@@ -145,12 +168,35 @@ struct fixture : test_coordinator_fixture<dkv_config> {
 
 } // namespace
 
-CAF_TEST_FIXTURE_SCOPE(merge_outbox_tests, fixture)
+CAF_TEST_FIXTURE_SCOPE(peer_outbox_tests, fixture)
 
 CAF_TEST(merges beyond the window go together in one message) {
   CAF_CHECK_EQUAL(merge_all({"k1", "k2", "k3"}), (strings{"k1", "k2", "k3"}));
   CAF_CHECK_EQUAL(state().singles, 1u);
   CAF_CHECK_EQUAL(state().batches, std::vector<size_t>{2});
+}
+
+CAF_TEST(reads and merges have a window each) {
+  auto m1 = merge("m1");
+  auto r1 = read("r1");
+  auto r2 = read("r2");
+  auto r3 = read("r3");
+  sched.run();
+  CAF_CHECK_EQUAL(answer_of(m1), "m1");
+  CAF_CHECK_EQUAL(answer_of(r1), "r1");
+  CAF_CHECK_EQUAL(answer_of(r2), "r2");
+  CAF_CHECK_EQUAL(answer_of(r3), "r3");
+  CAF_CHECK_EQUAL(state().singles, 1u);
+  CAF_CHECK_EQUAL(state().single_reads, 1u);
+  CAF_CHECK_EQUAL(state().read_batches, std::vector<size_t>{2});
+}
+
+CAF_TEST(a refused batch of reads is read one by one) {
+  state().refuses_read_batches = true;
+  CAF_CHECK_EQUAL(merge_all({"r1", "r2", "r3"}, true),
+                  (strings{"r1", "r2", "r3"}));
+  CAF_CHECK_EQUAL(state().read_batches, std::vector<size_t>{2});
+  CAF_CHECK_EQUAL(state().single_reads, 3u);
 }
 
 CAF_TEST(a lone merge waits for nothing) {

@@ -1,0 +1,235 @@
+#include "actors/peer_outbox.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "caf/all.hpp"
+
+#include "messages/errors.hpp"
+
+namespace dkv {
+
+namespace {
+
+using object_promise = caf::typed_response_promise<vnode_object_v1>;
+
+/// One kind of request to the peer: what waits, and what is in flight.
+template <class Request>
+struct lane {
+  struct message {
+    std::vector<object_promise> promises;
+    /// The requests of a batch of reads, sent again one by one if the peer
+    /// refuses the batch (merges are not kept: they may be large, and a
+    /// peer refuses no batch of merges).
+    std::vector<Request> requests;
+  };
+  std::deque<std::pair<Request, object_promise>> waiting;
+  std::map<uint64_t, message> in_flight;
+  /// The peer does not know batches (a node of an older version): every
+  /// request goes alone from then on.
+  bool singles_only = false;
+};
+
+vnode_get_batch_v1 batch_of(std::vector<vnode_get_v1> reads) {
+  return {std::move(reads)};
+}
+
+vnode_merge_batch_v1 batch_of(std::vector<vnode_merge_v1> merges) {
+  return {std::move(merges)};
+}
+
+struct outbox_state {
+  static inline const char* name = "dkv.peer_outbox";
+  peer_outbox_config cfg;
+  lane<vnode_get_v1> reads;
+  lane<vnode_merge_v1> merges;
+  uint64_t next_id = 0;
+
+  lane<vnode_get_v1>& lane_of(const vnode_get_v1*) { return reads; }
+  lane<vnode_merge_v1>& lane_of(const vnode_merge_v1*) { return merges; }
+};
+
+using outbox_ptr = caf::stateful_actor<outbox_state>*;
+
+template <class Request>
+lane<Request>& lane_of(outbox_ptr self) {
+  return self->state.lane_of(static_cast<const Request*>(nullptr));
+}
+
+template <class Request>
+void pump(outbox_ptr self);
+
+void fail_all(std::vector<object_promise>& promises, const caf::error& err) {
+  for (auto& p : promises)
+    p.deliver(err);
+}
+
+/// Ends a message in flight: unless its requests failed already (the
+/// connection was lost), `deliver` answers them; its place is free again.
+template <class Request, class Deliver>
+void finish_message(outbox_ptr self, uint64_t id, Deliver deliver) {
+  auto& ln = lane_of<Request>(self);
+  auto i = ln.in_flight.find(id);
+  if (i == ln.in_flight.end())
+    return;
+  auto msg = std::move(i->second);
+  ln.in_flight.erase(i);
+  deliver(msg);
+  pump<Request>(self);
+}
+
+/// Sends one request outside the window (a refused batch's reads).
+template <class Request>
+void send_alone(outbox_ptr self, Request req, object_promise promise) {
+  self->request(self->state.cfg.peer, self->state.cfg.timeout, std::move(req))
+    .then([promise](vnode_object_v1& x) mutable { promise.deliver(x); },
+          [promise](caf::error& err) mutable { promise.deliver(err); });
+}
+
+template <class Request>
+void send_single(outbox_ptr self, Request req, object_promise promise) {
+  auto& st = self->state;
+  auto id = st.next_id++;
+  lane_of<Request>(self).in_flight[id].promises.push_back(std::move(promise));
+  self->request(st.cfg.peer, st.cfg.timeout, std::move(req))
+    .then(
+      [self, id](vnode_object_v1& reply) {
+        finish_message<Request>(self, id, [&](auto& msg) {
+          msg.promises.front().deliver(std::move(reply));
+        });
+      },
+      [self, id](caf::error& err) {
+        finish_message<Request>(self, id, [&](auto& msg) {
+          fail_all(msg.promises, err);
+        });
+      });
+}
+
+/// Hands each request of a batch its own answer from the peer's reply.
+void answer_batch(std::vector<object_promise>& promises,
+                  vnode_objects_v1& reply) {
+  auto n = promises.size();
+  if (reply.stored.size() != n
+      || (!reply.failures.empty() && reply.failures.size() != n)) {
+    fail_all(promises, make_error(dkv_errc::storage_failure,
+                                  "a replica answered "
+                                    + std::to_string(reply.stored.size())
+                                    + " of " + std::to_string(n)
+                                    + " requests in a batch"));
+    return;
+  }
+  for (size_t i = 0; i < n; ++i)
+    if (!reply.failures.empty() && reply.failures[i])
+      promises[i].deliver(std::move(reply.failures[i]));
+    else
+      promises[i].deliver(vnode_object_v1{std::move(reply.stored[i])});
+}
+
+template <class Request>
+void batch_failed(outbox_ptr self, uint64_t id, caf::error& err) {
+  auto& ln = lane_of<Request>(self);
+  bool unknown = err == caf::sec::unexpected_message;
+  if (unknown)
+    ln.singles_only = true;
+  finish_message<Request>(self, id, [&](auto& msg) {
+    bool again = unknown || dkv_code(err) == dkv_errc::unavailable;
+    if (!again || msg.requests.size() != msg.promises.size()) {
+      // Merges lost to this replica: anti-entropy repairs it.
+      fail_all(msg.promises, err);
+      return;
+    }
+    for (size_t i = 0; i < msg.requests.size(); ++i)
+      send_alone(self, std::move(msg.requests[i]), std::move(msg.promises[i]));
+  });
+}
+
+template <class Request>
+void send_batch(outbox_ptr self, size_t count) {
+  auto& st = self->state;
+  auto& ln = lane_of<Request>(self);
+  auto id = st.next_id++;
+  auto& msg = ln.in_flight[id];
+  std::vector<Request> requests;
+  requests.reserve(count);
+  msg.promises.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    requests.push_back(std::move(ln.waiting.front().first));
+    msg.promises.push_back(std::move(ln.waiting.front().second));
+    ln.waiting.pop_front();
+  }
+  if constexpr (std::is_same_v<Request, vnode_get_v1>)
+    msg.requests = requests;
+  self->request(st.cfg.peer, st.cfg.timeout, batch_of(std::move(requests)))
+    .then(
+      [self, id](vnode_objects_v1& reply) {
+        finish_message<Request>(self, id, [&](auto& msg) {
+          answer_batch(msg.promises, reply);
+        });
+      },
+      [self, id](caf::error& err) { batch_failed<Request>(self, id, err); });
+}
+
+template <class Request>
+void pump(outbox_ptr self) {
+  auto& st = self->state;
+  auto& ln = lane_of<Request>(self);
+  while (!ln.waiting.empty() && ln.in_flight.size() < st.cfg.in_flight) {
+    auto count = std::min(ln.waiting.size(), st.cfg.batch);
+    if (count == 1 || ln.singles_only) {
+      auto next = std::move(ln.waiting.front());
+      ln.waiting.pop_front();
+      send_single(self, std::move(next.first), std::move(next.second));
+    } else {
+      send_batch<Request>(self, count);
+    }
+  }
+}
+
+template <class Request>
+void fail_lane(lane<Request>& ln, const caf::error& err) {
+  for (auto& w : ln.waiting)
+    w.second.deliver(err);
+  ln.waiting.clear();
+  for (auto& [id, msg] : ln.in_flight)
+    fail_all(msg.promises, err);
+  ln.in_flight.clear();
+}
+
+template <class Request>
+object_promise enqueue(outbox_ptr self, Request& req) {
+  auto promise = self->make_response_promise<vnode_object_v1>();
+  lane_of<Request>(self).waiting.emplace_back(std::move(req), promise);
+  pump<Request>(self);
+  return promise;
+}
+
+caf::behavior peer_outbox(outbox_ptr self, peer_outbox_config cfg) {
+  cfg.in_flight = std::max<size_t>(cfg.in_flight, 1);
+  cfg.batch = std::max<size_t>(cfg.batch, 1);
+  self->state.cfg = std::move(cfg);
+  self->monitor(self->state.cfg.peer);
+  self->set_down_handler([self](caf::down_msg&) {
+    // Nothing waiting or in flight will be answered.
+    auto lost = make_error(dkv_errc::unavailable,
+                           "the connection to the replica was lost");
+    fail_lane(self->state.reads, lost);
+    fail_lane(self->state.merges, lost);
+    self->quit();
+  });
+  return {
+    [self](vnode_get_v1& req) { return enqueue(self, req); },
+    [self](vnode_merge_v1& req) { return enqueue(self, req); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_peer_outbox(caf::actor_system& sys, peer_outbox_config cfg) {
+  return sys.spawn(peer_outbox, std::move(cfg));
+}
+
+} // namespace dkv

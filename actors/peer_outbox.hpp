@@ -1,0 +1,44 @@
+#pragma once
+
+// Carries one node's replica requests to one peer for its coordinators:
+// reads (vnode_get_v1, from get coordinators) and merges (vnode_merge_v1,
+// from put coordinators and read repair), each kind in its own lane. A
+// request leaves at once while fewer than `in_flight` messages of its kind
+// to the peer await their answer; otherwise it waits, and what waited
+// leaves as one batch (vnode_get_batch_v1, vnode_merge_batch_v1) when an
+// answer comes back. At low load nothing waits; under load the cost of a
+// message (serializing, a system call each way, the peer's dispatch) is
+// shared by the batch. Every request still gets its own answer: the
+// peer's object or error.
+//
+// Answers vnode_get_v1 and vnode_merge_v1 -> vnode_object_v1 like the peer
+// itself. A batch of reads the peer refuses (a read needing more than a
+// lookup there) goes again read by read. A message unanswered after
+// `timeout` frees its place and fails its requests (their coordinator
+// counts that replica as failed, as after a silent single request). When
+// the peer's connection is lost, what waits or is in flight fails with
+// `unavailable` and the outbox ends; the router that spawned it makes a
+// new one for the peer's next handle.
+
+#include <chrono>
+#include <cstddef>
+
+#include "caf/fwd.hpp"
+#include "caf/timespan.hpp"
+
+#include "messages/node_protocol.hpp"
+
+namespace dkv {
+
+struct peer_outbox_config {
+  node_actor peer;
+  /// Messages of each kind awaiting an answer at once (at least 1).
+  size_t in_flight = 1;
+  /// The most requests in one message.
+  size_t batch = 64;
+  caf::timespan timeout = std::chrono::seconds(2);
+};
+
+caf::actor spawn_peer_outbox(caf::actor_system& sys, peer_outbox_config cfg);
+
+} // namespace dkv
