@@ -121,6 +121,8 @@ CAF_TEST(transport settings out of range stop the node with a clear error) {
                     "dkv.max-message-size: must exceed dkv.max-value-bytes"));
   CAF_CHECK(refused("--dkv.max-connections=0",
                     "dkv.max-connections: must be in"));
+  CAF_CHECK(refused("--dkv.peer-window=-1", "dkv.peer-window: must be in"));
+  CAF_CHECK(refused("--dkv.peer-batch=0", "dkv.peer-batch: must be in"));
   CAF_CHECK(refused("--openssl.cafile=no-such-ca.pem",
                     "openssl.certificate: missing"));
   CAF_CHECK(refused("--dkv.tls", "dkv.tls: true, but openssl.certificate"));
