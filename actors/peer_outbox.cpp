@@ -212,13 +212,21 @@ caf::behavior peer_outbox(outbox_ptr self, peer_outbox_config cfg) {
   cfg.batch = std::max<size_t>(cfg.batch, 1);
   self->state.cfg = std::move(cfg);
   self->monitor(self->state.cfg.peer);
-  self->set_down_handler([self](caf::down_msg&) {
-    // Nothing waiting or in flight will be answered.
-    auto lost = make_error(dkv_errc::unavailable,
-                           "the connection to the replica was lost");
-    fail_lane(self->state.reads, lost);
-    fail_lane(self->state.merges, lost);
+  // Nothing waiting or in flight will be answered once the outbox ends:
+  // its requests fail now, not at their coordinators' deadlines.
+  auto fail_held = [self](const char* why) {
+    auto err = make_error(dkv_errc::unavailable, why);
+    fail_lane(self->state.reads, err);
+    fail_lane(self->state.merges, err);
+  };
+  self->set_down_handler([self, fail_held](caf::down_msg&) {
+    fail_held("the connection to the replica was lost");
     self->quit();
+  });
+  // The router retires an outbox when the peer's handle changes.
+  self->set_exit_handler([self, fail_held](caf::exit_msg& msg) {
+    fail_held("the connection to the replica changed");
+    self->quit(msg.reason);
   });
   return {
     [self](vnode_get_v1& req) { return enqueue(self, req); },

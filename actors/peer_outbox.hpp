@@ -18,7 +18,8 @@
 // counts that replica as failed, as after a silent single request). When
 // the peer's connection is lost, what waits or is in flight fails with
 // `unavailable` and the outbox ends; the router that spawned it makes a
-// new one for the peer's next handle.
+// new one for the peer's next handle. An outbox told to exit (the router
+// retiring it, or ending) fails what it holds the same way.
 
 #include <chrono>
 #include <cstddef>
