@@ -14,6 +14,7 @@
 
 #include "caf/test/dsl.hpp"
 
+#include "fixtures/held_answers.hpp"
 #include "fixtures/test_config.hpp"
 #include "messages/errors.hpp"
 #include "messages/node_protocol.hpp"
@@ -26,7 +27,7 @@ namespace {
 
 /// A node holding every key of a one-partition cluster (a, b, c), which
 /// records the read messages it gets.
-struct fake_node_state {
+struct fake_node_state : held_answers {
   static inline const char* name = "fake_node";
   std::string node_name;
   size_t single_reads = 0;
@@ -34,9 +35,6 @@ struct fake_node_state {
   size_t relayed_gets = 0;
   bool refuse_batches = false;
   std::set<std::string> failing_keys;
-  /// Messages to leave unanswered, counted from the first.
-  size_t unanswered = 0;
-  std::vector<caf::response_promise> held;
 };
 
 routing_reply_v1 one_partition_table() {
@@ -65,16 +63,6 @@ object stored_object(const std::string& key) {
 
 using fake_node_ptr = caf::stateful_actor<fake_node_state>*;
 
-/// True when the message must go unanswered (its promise is kept).
-bool hold(fake_node_ptr self) {
-  auto& st = self->state;
-  if (st.unanswered == 0)
-    return false;
-  --st.unanswered;
-  st.held.push_back(self->make_response_promise());
-  return true;
-}
-
 caf::behavior fake_node(fake_node_ptr self, std::string name) {
   self->state.node_name = std::move(name);
   auto read = [self](const vnode_get_v1& req, object& result) -> caf::error {
@@ -87,7 +75,7 @@ caf::behavior fake_node(fake_node_ptr self, std::string name) {
     [](routing_request_v1&) { return one_partition_table(); },
     [self, read](vnode_get_v1& req) -> caf::result<vnode_object_v1> {
       ++self->state.single_reads;
-      if (hold(self))
+      if (self->state.hold(self))
         return caf::delegated<vnode_object_v1>{};
       vnode_object_v1 reply;
       if (auto err = read(req, reply.stored))
@@ -98,7 +86,7 @@ caf::behavior fake_node(fake_node_ptr self, std::string name) {
       self->state.batches.push_back(req.reads.size());
       if (self->state.refuse_batches)
         return make_error(dkv_errc::unavailable, "read one by one");
-      if (hold(self))
+      if (self->state.hold(self))
         return caf::delegated<vnode_objects_v1>{};
       vnode_objects_v1 reply;
       reply.stored.resize(req.reads.size());

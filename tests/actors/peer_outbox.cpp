@@ -10,10 +10,12 @@
 
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "caf/test/dsl.hpp"
 
+#include "fixtures/held_answers.hpp"
 #include "fixtures/test_config.hpp"
 #include "messages/errors.hpp"
 
@@ -25,7 +27,7 @@ namespace {
 
 /// A peer that stores every merge it gets, answers every read with an
 /// object of the key, and records how they came.
-struct fake_peer_state {
+struct fake_peer_state : held_answers {
   static inline const char* name = "fake_peer";
   std::string name_in_tests;
   size_t singles = 0;
@@ -35,21 +37,9 @@ struct fake_peer_state {
   bool knows_batches = true;
   bool refuses_read_batches = false;
   std::set<std::string> failing_keys;
-  /// Messages to leave unanswered, counted from the first.
-  size_t unanswered = 0;
-  std::vector<caf::response_promise> held;
 };
 
 using fake_peer_ptr = caf::stateful_actor<fake_peer_state>*;
-
-bool hold(fake_peer_ptr self) {
-  auto& st = self->state;
-  if (st.unanswered == 0)
-    return false;
-  --st.unanswered;
-  st.held.push_back(self->make_response_promise());
-  return true;
-}
 
 // Spawned with its name: CAF 0.17 runs an actor function without further
 // arguments through a null tuple, which UBSan reports.
@@ -64,7 +54,7 @@ caf::behavior fake_peer(fake_peer_ptr self, std::string name) {
   return {
     [self, merge](vnode_merge_v1& req) -> caf::result<vnode_object_v1> {
       ++self->state.singles;
-      if (hold(self))
+      if (self->state.hold(self))
         return caf::delegated<vnode_object_v1>{};
       vnode_object_v1 reply;
       if (auto err = merge(req, reply.stored))
@@ -75,7 +65,7 @@ caf::behavior fake_peer(fake_peer_ptr self, std::string name) {
       self->state.batches.push_back(req.merges.size());
       if (!self->state.knows_batches)
         return caf::make_error(caf::sec::unexpected_message);
-      if (hold(self))
+      if (self->state.hold(self))
         return caf::delegated<vnode_objects_v1>{};
       vnode_objects_v1 reply;
       reply.stored.resize(req.merges.size());
@@ -169,6 +159,17 @@ struct fixture : test_coordinator_fixture<dkv_config> {
     return result;
   }
 
+  /// Merges k1, which the peer leaves unanswered, then k2, which waits
+  /// behind it.
+  std::pair<merge_handle, merge_handle> one_in_flight_one_waiting() {
+    state().unanswered = 1;
+    auto k1 = merge("k1");
+    sched.run();
+    auto k2 = merge("k2");
+    sched.run();
+    return {k1, k2};
+  }
+
   using strings = std::vector<std::string>;
 };
 
@@ -246,11 +247,7 @@ CAF_TEST(a message never answered frees its place after the timeout) {
 }
 
 CAF_TEST(a lost peer fails what waits and what is in flight) {
-  state().unanswered = 1;
-  auto k1 = merge("k1");
-  sched.run();
-  auto k2 = merge("k2");
-  sched.run();
+  auto [k1, k2] = one_in_flight_one_waiting();
   state().held.clear();
   peer_alive = false;
   caf::anon_send_exit(peer, caf::exit_reason::kill);
@@ -267,11 +264,7 @@ CAF_TEST(a lost peer fails what waits and what is in flight) {
 CAF_TEST(a retired outbox fails what waits and what is in flight) {
   // The router retires a peer's outbox when the peer's handle changes (a
   // new connection): its requests fail now, not at their deadline.
-  state().unanswered = 1;
-  auto k1 = merge("k1");
-  sched.run();
-  auto k2 = merge("k2");
-  sched.run();
+  auto [k1, k2] = one_in_flight_one_waiting();
   caf::anon_send_exit(outbox, caf::exit_reason::user_shutdown);
   sched.run();
   CAF_CHECK_EQUAL(answer_of(k1), "unavailable");
