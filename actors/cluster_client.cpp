@@ -14,6 +14,7 @@
 #include "actors/node_settings.hpp"
 #include "messages/errors.hpp"
 #include "messages/node_protocol.hpp"
+#include "storage/object_store.hpp"
 #include "transport/transport.hpp"
 
 namespace dkv {
@@ -536,11 +537,32 @@ node_actor write_coordinator_of(client_ptr self, const std::string& key,
   return plan.replicas.front().second;
 }
 
+/// Refuses a value larger than the cluster accepts before it is sent: the
+/// node would refuse it too, or, over its frame limit, close the
+/// connection (failing every request on it).
+caf::error oversized(client_ptr self, const put_request_v1& req) {
+  auto& table = self->state.table;
+  if (!table || table->max_value_bytes == 0
+      || req.value.size() <= table->max_value_bytes)
+    return caf::none;
+  storage::object_limits limits;
+  limits.max_value_bytes = table->max_value_bytes;
+  std::string why;
+  storage::valid_value(req.value, limits, why);
+  return make_error(dkv_errc::invalid_argument, why);
+}
+
+caf::error oversized(client_ptr, const del_request_v1&) {
+  return caf::none;
+}
+
 /// Sends a write to a usable home replica, which coordinates it; a node
 /// forwards it there otherwise.
 template <class Reply, class Request>
 caf::result<Reply> on_write(client_ptr self, Request& req) {
   maybe_refresh(self);
+  if (auto err = oversized(self, req))
+    return err;
   auto chosen = plan(self, req.key, 1);
   if (!chosen)
     return relay<Reply>(self, req);

@@ -530,6 +530,7 @@ caf::result<routing_reply_v1> routing_table(router_ptr self) {
   reply.w = st.settings().w;
   reply.max_key_bytes
     = static_cast<uint32_t>(st.settings().limits.max_key_bytes);
+  reply.max_value_bytes = st.settings().limits.max_value_bytes;
   for (uint32_t p = 0; p < reply.partitions; ++p)
     reply.preference_lists.push_back(
       detail::preference_list(ring, p, reply.n));

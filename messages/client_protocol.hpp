@@ -147,6 +147,10 @@ struct routing_reply_v1 {
   uint32_t r = 0;
   uint32_t w = 0;
   uint32_t max_key_bytes = 0;
+  /// Largest value a node accepts; a client refuses larger ones before
+  /// sending them (a message over a node's frame limit closes the
+  /// connection it came on). 0: not told.
+  uint64_t max_value_bytes = 0;
   std::vector<std::vector<std::string>> preference_lists; // per partition
   std::vector<member_status> members; // addresses and up/down
 };
@@ -154,7 +158,8 @@ struct routing_reply_v1 {
 DKV_INSPECT_EMPTY(ring_request_v1)
 DKV_INSPECT_EMPTY(routing_request_v1)
 DKV_INSPECT(routing_reply_v1, x.ring_version, x.in_transition, x.partitions,
-            x.n, x.r, x.w, x.max_key_bytes, x.preference_lists, x.members)
+            x.n, x.r, x.w, x.max_key_bytes, x.max_value_bytes,
+            x.preference_lists, x.members)
 DKV_INSPECT(ring_reply_v1, x.partitions, x.owners)
 DKV_INSPECT(preflist_request_v1, x.key)
 DKV_INSPECT(preflist_reply_v1, x.partition, x.nodes)

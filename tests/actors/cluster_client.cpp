@@ -33,6 +33,7 @@ struct fake_node_state : held_answers {
   size_t single_reads = 0;
   std::vector<size_t> batches; // reads in each batch
   size_t relayed_gets = 0;
+  size_t puts = 0;
   bool refuse_batches = false;
   std::set<std::string> failing_keys;
 };
@@ -45,6 +46,7 @@ routing_reply_v1 one_partition_table() {
   table.r = 2;
   table.w = 2;
   table.max_key_bytes = 1024;
+  table.max_value_bytes = 16;
   table.preference_lists = {{"a", "b", "c"}};
   for (auto name : {"a", "b", "c"})
     table.members.push_back(
@@ -100,6 +102,10 @@ caf::behavior fake_node(fake_node_ptr self, std::string name) {
     [self](get_request_v1&) {
       ++self->state.relayed_gets;
       return get_reply_v1{{"relayed"}, ""};
+    },
+    [self](put_request_v1& req) {
+      ++self->state.puts;
+      return put_reply_v1{"ctx-" + self->state.node_name + "-" + req.key};
     },
   };
 }
@@ -232,6 +238,24 @@ CAF_TEST(a message never answered frees its place after the timeout) {
   CAF_CHECK_EQUAL(state("a").batches, std::vector<size_t>{2});
   CAF_CHECK_EQUAL(values_of(k2), values{"v-k2"});
   CAF_CHECK_EQUAL(values_of(k3), values{"v-k3"});
+}
+
+CAF_TEST(a value over the cluster limit is refused before it is sent) {
+  start_client(1);
+  auto put = [&](std::string value) {
+    auto handle = self->request(client, caf::infinite,
+                                put_request_v1{"k1", "", std::move(value), 0});
+    sched.run();
+    std::string result = "no answer";
+    handle.receive([&](put_reply_v1& reply) { result = reply.context; },
+                   [&](caf::error& err) { result = sys.render(err); });
+    return result;
+  };
+  auto refused = put(std::string(17, 'v'));
+  CAF_CHECK_NOT_EQUAL(refused.find("invalid_argument"), std::string::npos);
+  CAF_CHECK_NOT_EQUAL(refused.find("16"), std::string::npos); // the limit
+  CAF_CHECK_EQUAL(state("a").puts + state("b").puts + state("c").puts, 0u);
+  CAF_CHECK_EQUAL(put(std::string(16, 'v')), "ctx-a-k1");
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -376,6 +376,22 @@ CAF_TEST(without reconnection a client loses the nodes it was not given) {
   CAF_CHECK(!put("after", "", "v", 2s));
 }
 
+CAF_TEST(a value over the frame limit is refused and loses no connection) {
+  warm_up();
+  // 65 MiB: over the nodes' 1 MiB value limit and their 64 MiB frame
+  // limit, which would close the connection the message came on.
+  std::string huge(65 * 1024 * 1024, 'v');
+  std::string refusal;
+  self->request(client, 10s, put_request_v1{"huge", "", huge, 0})
+    .receive([](put_reply_v1&) {},
+             [&](caf::error& err) { refusal = sys.render(err); });
+  CAF_CHECK_NOT_EQUAL(refusal.find("invalid_argument"), std::string::npos);
+  CAF_MESSAGE(refusal);
+  // The client's connections still stand: writes and reads go on.
+  CAF_CHECK(write_all_at_once("after", 10));
+  CAF_CHECK_EQUAL(missing("after", 10, 3), 0u);
+}
+
 CAF_TEST(other requests are relayed to a node) {
   std::optional<members_reply_v1> members;
   self->request(client, 5s, members_request_v1{})
