@@ -9,11 +9,13 @@
 // replica's final copy. Half the clients send each request to a random
 // node; the other half go through a cluster client of their own
 // (actors/cluster_client.hpp: reads coordinated by the client, writes sent
-// to a home replica), as dkv-console and dkv-bench do.
+// to a home replica), as dkv-bench does.
 //
-// Bounded by operations and by time; CI runs the short default with every
-// fault kind. Longer: tests/chaos-run (DKV_CHAOS_OPS, DKV_CHAOS_CLIENTS,
-// DKV_CHAOS_KEYS, DKV_CHAOS_SECONDS, DKV_CHAOS_SEED, DKV_CHAOS_FAULTS,
+// At least `ops` operations, and on until every fault kind chosen struck
+// `min_faults` times; failed if the time runs out first. CI runs the
+// short default with every fault kind. Longer: tests/chaos-run
+// (DKV_CHAOS_OPS, DKV_CHAOS_CLIENTS, DKV_CHAOS_KEYS, DKV_CHAOS_SECONDS,
+// DKV_CHAOS_SEED, DKV_CHAOS_FAULTS, DKV_CHAOS_MIN_FAULTS,
 // DKV_CHAOS_NODE_ARGS).
 
 #include "caf/test/unit_test.hpp"
@@ -325,7 +327,8 @@ CAF_TEST(acknowledged writes survive kills pauses and cut offs of real nodes) {
                  coordinated, stop, finished);
     });
   }
-  // Faults until the clients are done or the time is up. At most two nodes
+  // Faults until the clients made their operations and every kind struck
+  // often enough, or the time is up. At most two nodes
   // are down or frozen at once: with N=3 every key keeps a replica.
   std::mt19937_64 rng{cfg.seed};
   fault_tally faults;
