@@ -2,7 +2,7 @@
 
 // Carries one node's replica requests to one peer for its coordinators:
 // reads (vnode_get_v1, from get coordinators) and merges (vnode_merge_v1,
-// from put coordinators and read repair), each kind in its own lane. A
+// from put rounds and read repair), each kind in its own lane. A
 // request leaves at once while fewer than `in_flight` messages of its kind
 // to the peer await their answer; otherwise it waits, and what waited
 // leaves as one batch (vnode_get_batch_v1, vnode_merge_batch_v1) when an

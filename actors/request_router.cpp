@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "caf/all.hpp"
@@ -20,12 +22,11 @@
 #include "actors/log_flusher.hpp"
 #include "actors/logging.hpp"
 #include "actors/peer_outbox.hpp"
-#include "actors/put_coordinator.hpp"
+#include "actors/put_round.hpp"
 #include "actors/replica_reader.hpp"
 #include "actors/storage_errors.hpp"
 #include "actors/transfer_manager.hpp"
 #include "actors/vnode.hpp"
-#include "messages/coordinator_protocol.hpp"
 #include "messages/errors.hpp"
 #include "messages/membership_protocol.hpp"
 
@@ -75,10 +76,14 @@ struct router_state {
   uint64_t next_pending = 0;
   /// Writes forwarded to a home replica and not answered yet.
   size_t forwarding = 0;
-  /// Deadlines of the put coordinators this router spawned, served by one
-  /// timer (put_sweep_atom). Weak handles: an ended coordinator's memory
-  /// is not held until its deadline.
-  detail::deadline_queue<caf::actor_addr> put_deadlines;
+  /// The puts this node coordinates (actors/put_round.hpp), by id, until
+  /// each answered and heard from every replica or reached its deadline.
+  std::unordered_map<uint64_t, std::shared_ptr<put_round>> put_rounds;
+  uint64_t next_round = 0;
+  /// Puts not answered yet (the load check counts them).
+  size_t puts_unanswered = 0;
+  /// Deadlines of the put rounds, served by one timer (put_sweep_atom).
+  detail::deadline_queue<uint64_t> put_deadlines;
   /// Partitions this node replicates whose vnode is still to start
   /// (open_replicated), and whether one is starting.
   std::vector<uint32_t> to_open;
@@ -91,6 +96,12 @@ struct router_state {
   void count(const std::string& what) { ++counters[what]; }
 
   ~router_state() {
+    // Puts still waiting answer now, while this state is whole: their
+    // clients learn that the write did not complete here.
+    auto rounds = std::move(put_rounds);
+    put_rounds.clear();
+    for (auto& [id, round] : rounds)
+      round->deadline();
     // The vnodes live as long as the router that spawned them.
     for (auto& [partition, vnode] : vnodes)
       caf::anon_send_exit(vnode, caf::exit_reason::user_shutdown);
@@ -98,11 +109,6 @@ struct router_state {
       caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
     for (auto& [name, outbox] : outboxes)
       caf::anon_send_exit(outbox.second, caf::exit_reason::user_shutdown);
-    // No timer of this router will end its put coordinators any more: a
-    // coordinator waiting for a silent replica would wait forever.
-    for (auto& addr : put_deadlines.drain())
-      if (auto coordinator = caf::actor_cast<caf::actor>(addr))
-        caf::anon_send(coordinator, coordinator_deadline_atom::value);
     if (handoff)
       caf::anon_send_exit(handoff, caf::exit_reason::user_shutdown);
     if (gossip)
@@ -134,27 +140,40 @@ caf::error cut_off(router_ptr self) {
 using coordinator_done_atom = caf::atom_constant<caf::atom("coord_done")>;
 using put_sweep_atom = caf::atom_constant<caf::atom("put_sweep")>;
 
-/// Sends the deadline to the put coordinators whose time is up.
+/// Ends the put rounds whose time is up.
 void sweep_put_deadlines(router_ptr self) {
   auto& st = self->state;
   auto now = self->clock().now();
   std::optional<caf::actor_clock::time_point> next;
-  for (auto& addr : st.put_deadlines.expire(now, next))
-    if (auto coordinator = caf::actor_cast<caf::actor>(addr))
-      self->send(coordinator, coordinator_deadline_atom::value);
+  for (auto id : st.put_deadlines.expire(now, next))
+    if (auto i = st.put_rounds.find(id); i != st.put_rounds.end()) {
+      // A copy: the round's end erases it from the map.
+      auto round = i->second;
+      round->deadline();
+    }
   if (next)
     self->delayed_send(self, *next - now, put_sweep_atom::value);
 }
 
-/// Spawns a put coordinator whose deadline this router serves.
-void spawn_put(router_ptr self, put_coordinator_config cfg) {
+/// Coordinates a put in this router (no actor per put), serving its
+/// deadline with the router's one timer.
+void start_put(router_ptr self, put_round_config cfg) {
   auto& st = self->state;
+  auto id = ++st.next_round;
   auto due = self->clock().now() + cfg.timeout;
-  cfg.external_deadline = true;
-  auto coordinator = spawn_put_coordinator(self->system(), std::move(cfg));
-  if (auto at = st.put_deadlines.add(due, coordinator.address()))
+  ++st.puts_unanswered;
+  cfg.finish = [self, finish = std::move(cfg.finish)](
+                 caf::expected<object> result) {
+    --self->state.puts_unanswered;
+    finish(std::move(result));
+  };
+  auto round = std::make_shared<put_round>(
+    self, std::move(cfg), [self, id] { self->state.put_rounds.erase(id); });
+  st.put_rounds.emplace(id, round);
+  if (auto at = st.put_deadlines.add(due, id))
     self->delayed_send(self, *at - self->clock().now(),
                        put_sweep_atom::value);
+  round->start();
 }
 
 /// Coordinators finish inside their own actor, but a response promise of the
@@ -330,7 +349,7 @@ caf::error check_quorum_size(router_ptr self, uint32_t x, const char* what) {
 /// and coordinators that grow until the node runs out of memory.
 caf::error check_load(router_ptr self) {
   auto& st = self->state;
-  auto in_flight = st.pending.size() + st.forwarding;
+  auto in_flight = st.pending.size() + st.puts_unanswered + st.forwarding;
   if (in_flight < st.settings().max_requests_in_flight)
     return caf::none;
   st.count("requests.overloaded");
@@ -440,7 +459,7 @@ caf::result<Reply> handle_write(router_ptr self, Request& req,
     return rp;
   }
   std::rotate(targets.begin(), me, me + 1); // the local replica goes first
-  put_coordinator_config cfg;
+  put_round_config cfg;
   cfg.targets = std::move(targets);
   cfg.w = req.w != 0 ? req.w : st.settings().w;
   cfg.timeout = st.settings().request_timeout;
@@ -464,14 +483,14 @@ caf::result<Reply> handle_write(router_ptr self, Request& req,
         cfg.pending.push_back(replica_target{
           name, caf::actor_cast<vnode_actor>(peer), {}, {}, {}});
   st.count(value ? "puts.coordinated" : "dels.coordinated");
-  cfg.finish = finish_here(
-    self, [rp, me = st.cfg.incarnation](caf::expected<object> result) mutable {
-      if (result)
-        rp.deliver(make_write_reply<Reply>(*result, me));
-      else
-        rp.deliver(std::move(result.error()));
-    });
-  spawn_put(self, std::move(cfg));
+  cfg.finish
+    = [rp, me = st.cfg.incarnation](caf::expected<object> result) mutable {
+        if (result)
+          rp.deliver(make_write_reply<Reply>(*result, me));
+        else
+          rp.deliver(std::move(result.error()));
+      };
+  start_put(self, std::move(cfg));
   return rp;
 }
 
@@ -948,6 +967,8 @@ status_reply_v1 describe_status(router_ptr self) {
   add("ring.members", std::to_string(st.view.ring.members.size()));
   add("peers.usable", std::to_string(st.view.usable.size()));
   add("vnodes", std::to_string(st.vnodes.size()));
+  // Puts coordinated here that still wait for an answer or a replica.
+  add("puts.in_flight", std::to_string(st.put_rounds.size()));
   // What this node stores versus what it replicates: they differ while a
   // transition moves partitions, or while a substitute's copy awaits
   // retirement (actors/transfer_manager.hpp).
@@ -978,7 +999,7 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.log = logger("router");
-  st.put_deadlines = detail::deadline_queue<caf::actor_addr>{
+  st.put_deadlines = detail::deadline_queue<uint64_t>{
     st.settings().request_timeout / 10};
   load_reaped(self);
   handoff_config hcfg;

@@ -3,7 +3,7 @@
 // Deadlines of many short-lived things, served by one timer of their owner.
 // Pure logic.
 //
-// A CAF timer per write (a delayed_send to each put coordinator) wakes the
+// A CAF timer per write (a delayed_send for each put) wakes the
 // clock thread for every write, and the timer keeps its receiver's memory
 // for the whole timeout after the write ended. One timer per owner, set for
 // the earliest deadline but never closer than `min_gap` to the previous

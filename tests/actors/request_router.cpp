@@ -45,6 +45,21 @@ struct fixture : test_coordinator_fixture<dkv_config>, memory_store {
   }
 
   size_t pending_timers() { return sched.clock().schedule().size(); }
+
+  std::string stat(const std::string& name) {
+    std::string value = "(missing)";
+    auto handle = self->request(caf::actor_cast<node_actor>(router),
+                                caf::infinite, status_request_v1{});
+    sched.run();
+    handle.receive(
+      [&](status_reply_v1& reply) {
+        for (auto& entry : reply.stats)
+          if (entry.name == name)
+            value = entry.value;
+      },
+      [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+    return value;
+  }
 };
 
 } // namespace
@@ -58,6 +73,31 @@ CAF_TEST(puts share one deadline timer instead of setting one each) {
     CAF_REQUIRE(put("k" + std::to_string(i)));
   auto after_twenty = pending_timers();
   CAF_CHECK_EQUAL(after_twenty, after_one);
+}
+
+CAF_TEST(a put in flight when its router stops is answered with an error) {
+  auto handle = self->request(caf::actor_cast<node_actor>(router),
+                              caf::infinite, put_request_v1{"k", "", "v", 0});
+  sched.run_once(); // the router asks its vnode to write
+  caf::anon_send_exit(router, caf::exit_reason::kill);
+  sched.run_once(); // the vnode answers, but the router's exit comes first
+  sched.run_once();
+  sched.run();
+  CAF_REQUIRE(!self->mailbox().empty());
+  bool failed = false;
+  handle.receive([&](put_reply_v1&) { CAF_FAIL("the put cannot succeed"); },
+                 [&](caf::error& err) {
+                   CAF_MESSAGE(sys.render(err));
+                   failed = err == caf::sec::request_timeout;
+                 });
+  CAF_CHECK(failed);
+}
+
+CAF_TEST(a put coordinated by the router leaves nothing behind once done) {
+  CAF_CHECK_EQUAL(stat("puts.in_flight"), "0");
+  for (int i = 0; i < 20; ++i)
+    CAF_REQUIRE(put("k" + std::to_string(i)));
+  CAF_CHECK_EQUAL(stat("puts.in_flight"), "0");
 }
 
 CAF_TEST(a replica read of an open partition does not queue at its vnode) {

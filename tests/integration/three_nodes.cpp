@@ -105,6 +105,20 @@ CAF_TEST(a paused node is suspected and the cluster writes around it) {
                 node3 + "\"up\""));
 }
 
+CAF_TEST(a put waiting on a silent replica ends and leaves nothing behind) {
+  CAF_REQUIRE(ok(cluster.console(1, "put silent v0")));
+  cluster.pause(3);
+  // W=3 cannot be met while node 3 is silent: the put fails at its deadline
+  // (request-timeout 1s) or as soon as node 3 is suspected.
+  auto failed = cluster.console(1, "put silent v1 --w=3");
+  CAF_CHECK(!ok(failed));
+  CAF_MESSAGE("W=3 put with node 3 paused: " << failed);
+  CAF_CHECK_EQUAL(json_string_field(cluster.console(1, "status"),
+                                    "puts.in_flight"),
+                  "0");
+  cluster.resume(3);
+}
+
 CAF_TEST(a node opens the partitions it replicates before any request) {
   // Opening a partition's database syncs (creating it) or reads all of it
   // (the Merkle tree); the first requests of a started node waited for

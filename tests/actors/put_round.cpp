@@ -1,10 +1,9 @@
-#include "actors/put_coordinator.hpp"
+#include "actors/put_round.hpp"
 
 #include "caf/test/dsl.hpp"
 
 #include "fixtures/fake_vnode.hpp"
 #include "fixtures/test_config.hpp"
-#include "messages/coordinator_protocol.hpp"
 
 using namespace dkv;
 using namespace dkv::test;
@@ -12,6 +11,31 @@ using namespace dkv::test;
 namespace {
 
 using release_atom = caf::atom_constant<caf::atom("release")>;
+using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
+
+/// Runs one round as the router runs many: the round sends and is answered
+/// as this actor, which ends when the round does. With `timer` it serves
+/// the deadline itself after cfg.timeout; else only a deadline_atom ends a
+/// round that waits for a silent replica.
+struct host_state {
+  std::shared_ptr<put_round> round;
+};
+
+caf::behavior round_host(caf::stateful_actor<host_state>* self,
+                         put_round_config cfg, bool timer) {
+  if (timer)
+    self->delayed_send(self, cfg.timeout, deadline_atom::value);
+  self->state.round = std::make_shared<put_round>(self, std::move(cfg),
+                                                  [self] { self->quit(); });
+  auto round = self->state.round;
+  round->start();
+  return {
+    [self](deadline_atom) {
+      auto round = self->state.round;
+      round->deadline();
+    },
+  };
+}
 
 /// A group commit that flushes when the test says so: release(true)
 /// answers every waiting request, release(false) fails them.
@@ -65,9 +89,9 @@ struct fixture : test_coordinator_fixture<dkv_config> {
   }
 
   caf::actor put(const std::string& key, const std::string& value, size_t w,
-                 version_vector context = {}, bool external_deadline = false) {
+                 version_vector context = {}, bool timer = true) {
     outcome.reset();
-    put_coordinator_config cfg;
+    put_round_config cfg;
     char name = 'a';
     for (auto& r : replicas)
       cfg.targets.push_back({std::string(1, name++), r, {}, {}, {}});
@@ -79,8 +103,7 @@ struct fixture : test_coordinator_fixture<dkv_config> {
     cfg.write.value = value;
     cfg.finish = [this](caf::expected<object> x) { outcome = std::move(x); };
     cfg.flusher = caf::actor_cast<log_flusher_actor>(flusher);
-    cfg.external_deadline = external_deadline;
-    return spawn_put_coordinator(sys, std::move(cfg));
+    return sys.spawn(round_host, std::move(cfg), timer);
   }
 
   fake_vnode_state& state_of(size_t i) {
@@ -96,7 +119,7 @@ struct fixture : test_coordinator_fixture<dkv_config> {
 
 } // namespace
 
-CAF_TEST_FIXTURE_SCOPE(put_coordinator_tests, fixture)
+CAF_TEST_FIXTURE_SCOPE(put_round_tests, fixture)
 
 CAF_TEST(a put answers after W acks and reaches every replica) {
   make_replicas({fake_mode::normal, fake_mode::normal, fake_mode::normal});
@@ -137,20 +160,20 @@ CAF_TEST(silent replicas fail the put at the timeout) {
   CAF_CHECK_EQUAL(error_code(), dkv_errc::quorum_unavailable);
 }
 
-CAF_TEST(with an external deadline the spawner ends the put) {
+CAF_TEST(a round sets no timer and ends at the deadline its owner serves) {
   make_replicas({fake_mode::normal, fake_mode::silent, fake_mode::silent});
-  auto coordinator = put("k", "v1", 2, {}, true);
-  self->monitor(coordinator);
+  auto host = put("k", "v1", 2, {}, false);
+  self->monitor(host);
   sched.run();
   CAF_CHECK(!outcome.has_value());
   // It set no timer of its own: nothing would ever end it.
   CAF_CHECK(!sched.has_pending_timeout());
-  caf::anon_send(coordinator, coordinator_deadline_atom::value);
+  caf::anon_send(host, deadline_atom::value);
   run();
   CAF_CHECK_EQUAL(error_code(), dkv_errc::quorum_unavailable);
   bool ended = false;
   self->receive([&](caf::down_msg& msg) {
-    ended = msg.source == coordinator.address();
+    ended = msg.source == host.address();
   }, caf::after(std::chrono::seconds(0)) >> [] {});
   CAF_CHECK(ended);
 }
@@ -167,26 +190,26 @@ CAF_TEST(a silent local vnode fails the put at the timeout) {
   CAF_CHECK(outcome->error() == caf::sec::request_timeout);
 }
 
-CAF_TEST(the coordinator ends once every replica answered) {
+CAF_TEST(the round ends once every replica answered) {
   make_replicas({fake_mode::normal, fake_mode::normal, fake_mode::fail});
-  auto coordinator = put("k", "v1", 2);
-  self->monitor(coordinator);
+  auto host = put("k", "v1", 2);
+  self->monitor(host);
   run(); // no timeout fires: the actor must not wait for its deadline
   CAF_REQUIRE(outcome.has_value());
   CAF_CHECK(*outcome);
   bool ended = false;
   self->receive([&](caf::down_msg& msg) {
-    ended = msg.source == coordinator.address();
+    ended = msg.source == host.address();
   }, caf::after(std::chrono::seconds(0)) >> [] {});
   CAF_CHECK(ended);
 }
 
-CAF_TEST(a coordinator that dies early still answers with an error) {
+CAF_TEST(a round whose actor dies early still answers with an error) {
   make_replicas({fake_mode::normal, fake_mode::silent, fake_mode::silent});
-  auto coordinator = put("k", "v1", 2);
+  auto host = put("k", "v1", 2);
   sched.run();
   CAF_CHECK(!outcome.has_value());
-  caf::anon_send_exit(coordinator, caf::exit_reason::kill);
+  caf::anon_send_exit(host, caf::exit_reason::kill);
   sched.run();
   CAF_CHECK_EQUAL(error_code(), dkv_errc::timeout);
 }
@@ -238,7 +261,7 @@ CAF_TEST(a substitute acks with a hint for the absent owner) {
       }};
     },
     0);
-  put_coordinator_config cfg;
+  put_round_config cfg;
   cfg.targets.push_back({"a", replicas[0], {}, {}, {}});
   cfg.targets.push_back({"d", vnode_actor{}, "b", substitute, {}});
   cfg.targets.push_back({"c", vnode_actor{}, {}, {}, {}}); // absent
@@ -248,7 +271,7 @@ CAF_TEST(a substitute acks with a hint for the absent owner) {
   cfg.write.key = "k";
   cfg.write.value = "v";
   cfg.finish = [this](caf::expected<object> x) { outcome = std::move(x); };
-  spawn_put_coordinator(sys, std::move(cfg));
+  sys.spawn(round_host, std::move(cfg), true);
   run();
   CAF_REQUIRE(outcome && *outcome);
   CAF_REQUIRE_EQUAL(hints.size(), 1u);
