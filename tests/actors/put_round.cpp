@@ -110,6 +110,18 @@ struct fixture : test_coordinator_fixture<dkv_config> {
     return deref<fake_vnode_actor::stateful_base<fake_vnode_state>>(replicas[i]).state;
   }
 
+  /// The put has no answer before its deadline, then fails with
+  /// request_timeout.
+  void check_times_out() {
+    sched.run();
+    CAF_CHECK(!outcome.has_value());
+    trigger_timeouts();
+    run();
+    CAF_REQUIRE(outcome.has_value());
+    CAF_REQUIRE(!*outcome);
+    CAF_CHECK(outcome->error() == caf::sec::request_timeout);
+  }
+
   dkv_errc error_code() {
     CAF_REQUIRE(outcome.has_value());
     CAF_REQUIRE(!*outcome);
@@ -181,13 +193,7 @@ CAF_TEST(a round sets no timer and ends at the deadline its owner serves) {
 CAF_TEST(a silent local vnode fails the put at the timeout) {
   make_replicas({fake_mode::silent, fake_mode::normal, fake_mode::normal});
   put("k", "v1", 2);
-  sched.run();
-  CAF_CHECK(!outcome.has_value());
-  trigger_timeouts();
-  run();
-  CAF_REQUIRE(outcome.has_value());
-  CAF_REQUIRE(!*outcome);
-  CAF_CHECK(outcome->error() == caf::sec::request_timeout);
+  check_times_out();
 }
 
 CAF_TEST(the round ends once every replica answered) {
@@ -333,13 +339,7 @@ CAF_TEST(a flush that does not end in time fails a durable put) {
   make_replicas({fake_mode::normal, fake_mode::normal, fake_mode::normal});
   flusher = sys.spawn(fake_flusher, 0);
   put("k", "v1", 2);
-  sched.run();
-  CAF_CHECK(!outcome.has_value());
-  trigger_timeouts();
-  run();
-  CAF_REQUIRE(outcome.has_value());
-  CAF_REQUIRE(!*outcome);
-  CAF_CHECK(outcome->error() == caf::sec::request_timeout);
+  check_times_out();
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
