@@ -71,7 +71,7 @@ struct router_state {
   /// vnode gets a copy of its partition's when it starts and is told of
   /// every later reap, so what reaches it directly is filtered as well.
   std::map<uint32_t, detail::reaped_memory> reaped_recently;
-  /// Answers of coordinators still to be delivered, by id (finish_here).
+  /// Answers of get coordinators still to be delivered, by id (finish_here).
   std::map<uint64_t, std::function<void(caf::expected<object>)>> pending;
   uint64_t next_pending = 0;
   /// Writes forwarded to a home replica and not answered yet.
@@ -176,8 +176,8 @@ void start_put(router_ptr self, put_round_config cfg) {
   round->start();
 }
 
-/// Coordinators finish inside their own actor, but a response promise of the
-/// router must be delivered from the router (CAF binds it to the router's
+/// Get coordinators finish inside their own actor, but a response promise of
+/// the router must be delivered from the router (CAF binds it to its
 /// execution context). So a coordinator's result comes back as a message
 /// and `deliver` runs here.
 std::function<void(caf::expected<object>)>
