@@ -16,7 +16,7 @@
 #include "actors/detail/reaped_memory.hpp"
 #include "actors/detail/ring_transition.hpp"
 #include "actors/entropy_manager.hpp"
-#include "actors/get_coordinator.hpp"
+#include "actors/get_round.hpp"
 #include "actors/gossiper.hpp"
 #include "actors/handoff_queue.hpp"
 #include "actors/log_flusher.hpp"
@@ -71,19 +71,18 @@ struct router_state {
   /// vnode gets a copy of its partition's when it starts and is told of
   /// every later reap, so what reaches it directly is filtered as well.
   std::map<uint32_t, detail::reaped_memory> reaped_recently;
-  /// Answers of get coordinators still to be delivered, by id (finish_here).
-  std::map<uint64_t, std::function<void(caf::expected<object>)>> pending;
-  uint64_t next_pending = 0;
   /// Writes forwarded to a home replica and not answered yet.
   size_t forwarding = 0;
-  /// The puts this node coordinates (actors/put_round.hpp), by id, until
-  /// each answered and heard from every replica or reached its deadline.
+  /// The gets and puts this node coordinates (actors/get_round.hpp,
+  /// put_round.hpp), by id, until each answered and heard from every
+  /// replica or reached its deadline.
+  std::unordered_map<uint64_t, std::shared_ptr<get_round>> get_rounds;
   std::unordered_map<uint64_t, std::shared_ptr<put_round>> put_rounds;
   uint64_t next_round = 0;
-  /// Puts not answered yet (the load check counts them).
-  size_t puts_unanswered = 0;
-  /// Deadlines of the put rounds, served by one timer (put_sweep_atom).
-  detail::deadline_queue<uint64_t> put_deadlines;
+  /// Rounds not answered yet (the load check counts them).
+  size_t rounds_unanswered = 0;
+  /// Deadlines of all rounds, served by one timer (round_sweep_atom).
+  detail::deadline_queue<uint64_t> round_deadlines;
   /// Partitions this node replicates whose vnode is still to start
   /// (open_replicated), and whether one is starting.
   std::vector<uint32_t> to_open;
@@ -95,13 +94,19 @@ struct router_state {
   const node_settings& settings() const { return cfg.settings; }
   void count(const std::string& what) { ++counters[what]; }
 
-  ~router_state() {
-    // Puts still waiting answer now, while this state is whole: their
-    // clients learn that the write did not complete here.
-    auto rounds = std::move(put_rounds);
-    put_rounds.clear();
-    for (auto& [id, round] : rounds)
+  template <class Rounds>
+  static void end_all(Rounds& rounds) {
+    auto ending = std::move(rounds);
+    rounds.clear();
+    for (auto& [id, round] : ending)
       round->deadline();
+  }
+
+  ~router_state() {
+    // Rounds still waiting answer now, while this state is whole: their
+    // clients learn that the request did not complete here.
+    end_all(get_rounds);
+    end_all(put_rounds);
     // The vnodes live as long as the router that spawned them.
     for (auto& [partition, vnode] : vnodes)
       caf::anon_send_exit(vnode, caf::exit_reason::user_shutdown);
@@ -135,77 +140,56 @@ caf::error cut_off(router_ptr self) {
                       + " is cut off from its peers (fault injection)");
 }
 
-// -- coordinator results ------------------------------------------------------
+// -- coordination rounds ----------------------------------------------------
 
-using coordinator_done_atom = caf::atom_constant<caf::atom("coord_done")>;
-using put_sweep_atom = caf::atom_constant<caf::atom("put_sweep")>;
+using round_sweep_atom = caf::atom_constant<caf::atom("rnd_sweep")>;
 
-/// Ends the put rounds whose time is up.
-void sweep_put_deadlines(router_ptr self) {
+/// Calls `deadline` on the round `id` of `rounds`, if it is still there.
+template <class Rounds>
+bool end_round(Rounds& rounds, uint64_t id) {
+  auto i = rounds.find(id);
+  if (i == rounds.end())
+    return false;
+  // A copy: the round's end erases it from the map.
+  auto round = i->second;
+  round->deadline();
+  return true;
+}
+
+/// Ends the rounds whose time is up.
+void sweep_round_deadlines(router_ptr self) {
   auto& st = self->state;
   auto now = self->clock().now();
   std::optional<caf::actor_clock::time_point> next;
-  for (auto id : st.put_deadlines.expire(now, next))
-    if (auto i = st.put_rounds.find(id); i != st.put_rounds.end()) {
-      // A copy: the round's end erases it from the map.
-      auto round = i->second;
-      round->deadline();
-    }
+  for (auto id : st.round_deadlines.expire(now, next))
+    if (!end_round(st.put_rounds, id))
+      end_round(st.get_rounds, id);
   if (next)
-    self->delayed_send(self, *next - now, put_sweep_atom::value);
+    self->delayed_send(self, *next - now, round_sweep_atom::value);
 }
 
-/// Coordinates a put in this router (no actor per put), serving its
-/// deadline with the router's one timer.
-void start_put(router_ptr self, put_round_config cfg) {
+/// Coordinates a get or put in this router (no actor per request), serving
+/// its deadline with the router's one timer.
+template <class Round, class Config>
+void start_round(router_ptr self,
+                 std::unordered_map<uint64_t, std::shared_ptr<Round>>& rounds,
+                 Config cfg) {
   auto& st = self->state;
   auto id = ++st.next_round;
   auto due = self->clock().now() + cfg.timeout;
-  ++st.puts_unanswered;
+  ++st.rounds_unanswered;
   cfg.finish = [self, finish = std::move(cfg.finish)](
                  caf::expected<object> result) {
-    --self->state.puts_unanswered;
+    --self->state.rounds_unanswered;
     finish(std::move(result));
   };
-  auto round = std::make_shared<put_round>(
-    self, std::move(cfg), [self, id] { self->state.put_rounds.erase(id); });
-  st.put_rounds.emplace(id, round);
-  if (auto at = st.put_deadlines.add(due, id))
+  auto round = std::make_shared<Round>(
+    self, std::move(cfg), [&rounds, id] { rounds.erase(id); });
+  rounds.emplace(id, round);
+  if (auto at = st.round_deadlines.add(due, id))
     self->delayed_send(self, *at - self->clock().now(),
-                       put_sweep_atom::value);
+                       round_sweep_atom::value);
   round->start();
-}
-
-/// Get coordinators finish inside their own actor, but a response promise of
-/// the router must be delivered from the router (CAF binds it to its
-/// execution context). So a coordinator's result comes back as a message
-/// and `deliver` runs here.
-std::function<void(caf::expected<object>)>
-finish_here(router_ptr self,
-            std::function<void(caf::expected<object>)> deliver) {
-  auto& st = self->state;
-  auto id = ++st.next_pending;
-  st.pending.emplace(id, std::move(deliver));
-  auto router = caf::actor_cast<caf::actor>(self);
-  return [router, id](caf::expected<object> result) {
-    if (result)
-      caf::anon_send(router, coordinator_done_atom::value, id,
-                     std::move(*result));
-    else
-      caf::anon_send(router, coordinator_done_atom::value, id,
-                     std::move(result.error()));
-  };
-}
-
-void coordinator_done(router_ptr self, uint64_t id,
-                      caf::expected<object> result) {
-  auto& pending = self->state.pending;
-  auto i = pending.find(id);
-  if (i == pending.end())
-    return;
-  auto deliver = std::move(i->second);
-  pending.erase(i);
-  deliver(std::move(result));
 }
 
 // -- placement ----------------------------------------------------------------
@@ -349,7 +333,7 @@ caf::error check_quorum_size(router_ptr self, uint32_t x, const char* what) {
 /// and coordinators that grow until the node runs out of memory.
 caf::error check_load(router_ptr self) {
   auto& st = self->state;
-  auto in_flight = st.pending.size() + st.puts_unanswered + st.forwarding;
+  auto in_flight = st.rounds_unanswered + st.forwarding;
   if (in_flight < st.settings().max_requests_in_flight)
     return caf::none;
   st.count("requests.overloaded");
@@ -490,7 +474,7 @@ caf::result<Reply> handle_write(router_ptr self, Request& req,
         else
           rp.deliver(std::move(result.error()));
       };
-  start_put(self, std::move(cfg));
+  start_round(self, st.put_rounds, std::move(cfg));
   return rp;
 }
 
@@ -507,14 +491,14 @@ caf::result<get_reply_v1> handle_get(router_ptr self, get_request_v1& req) {
   if (auto err = check_load(self))
     return err;
   auto rp = self->make_response_promise<get_reply_v1>();
-  get_coordinator_config cfg;
+  get_round_config cfg;
   cfg.partition = partition_of_key(self, req.key);
   cfg.key = req.key;
   cfg.targets = replicas(self, cfg.partition);
   cfg.r = req.r != 0 ? req.r : st.settings().r;
   cfg.timeout = st.settings().request_timeout;
   st.count("gets");
-  cfg.finish = finish_here(self, [rp](caf::expected<object> result) mutable {
+  cfg.finish = [rp](caf::expected<object> result) mutable {
     if (!result) {
       rp.deliver(std::move(result.error()));
       return;
@@ -523,12 +507,11 @@ caf::result<get_reply_v1> handle_get(router_ptr self, get_request_v1& req) {
     reply.values = live_values(*result);
     reply.context = encode_context(context_of(*result));
     rp.deliver(std::move(reply));
-  });
-  caf::actor router = caf::actor_cast<caf::actor>(self);
-  cfg.on_repair = [router](const std::string&) {
-    caf::anon_send(router, caf::add_atom::value, std::string{"read_repairs"});
   };
-  spawn_get_coordinator(self->system(), std::move(cfg));
+  cfg.on_repair = [self](const std::string&) {
+    self->state.count("read_repairs");
+  };
+  start_round(self, st.get_rounds, std::move(cfg));
   return rp;
 }
 
@@ -967,7 +950,8 @@ status_reply_v1 describe_status(router_ptr self) {
   add("ring.members", std::to_string(st.view.ring.members.size()));
   add("peers.usable", std::to_string(st.view.usable.size()));
   add("vnodes", std::to_string(st.vnodes.size()));
-  // Puts coordinated here that still wait for an answer or a replica.
+  // Requests coordinated here that still wait for an answer or a replica.
+  add("gets.in_flight", std::to_string(st.get_rounds.size()));
   add("puts.in_flight", std::to_string(st.put_rounds.size()));
   // What this node stores versus what it replicates: they differ while a
   // transition moves partitions, or while a substitute's copy awaits
@@ -999,7 +983,7 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.log = logger("router");
-  st.put_deadlines = detail::deadline_queue<uint64_t>{
+  st.round_deadlines = detail::deadline_queue<uint64_t>{
     st.settings().request_timeout / 10};
   load_reaped(self);
   handoff_config hcfg;
@@ -1105,16 +1089,7 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
     [self](aae_request_v1& req) {
       return self->delegate(self->state.entropy, std::move(req));
     },
-    [self](put_sweep_atom) { sweep_put_deadlines(self); },
-    [self](coordinator_done_atom, uint64_t id, object& result) {
-      coordinator_done(self, id, std::move(result));
-    },
-    [self](coordinator_done_atom, uint64_t id, caf::error& err) {
-      coordinator_done(self, id, std::move(err));
-    },
-    [self](caf::add_atom, const std::string& counter) {
-      self->state.count(counter);
-    },
+    [self](round_sweep_atom) { sweep_round_deadlines(self); },
     [self](get_request_v1& req) { return handle_get(self, req); },
     [self](put_request_v1& req) {
       return handle_write<put_request_v1, put_reply_v1>(self, req, &req.value);

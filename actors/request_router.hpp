@@ -2,9 +2,10 @@
 
 // The node's published entry point (DESIGN.md "Request flow"). Speaks
 // node_actor: validates client requests, finds the key's preference list,
-// spawns one coordinator per request (a put only on a node of the list;
-// others forward it to the first reachable one), and delegates replica
-// requests from peers to the local vnode of the partition.
+// coordinates each request in a round of its own (actors/get_round.hpp,
+// put_round.hpp; a put only on a node of the list, others forward it to the
+// first reachable one), and delegates replica requests from peers to the
+// local vnode of the partition.
 //
 // It spawns the node's handoff queue and gossiper and routes by the view
 // the gossiper sends it (messages/membership_protocol.hpp): the ring and

@@ -44,6 +44,17 @@ struct fixture : test_coordinator_fixture<dkv_config>, memory_store {
     return ok;
   }
 
+  /// The values a get of `key` returned; nothing if it failed.
+  std::optional<std::vector<std::string>> get(const std::string& key) {
+    std::optional<std::vector<std::string>> values;
+    auto handle = self->request(caf::actor_cast<node_actor>(router),
+                                caf::infinite, get_request_v1{key, 0});
+    sched.run();
+    handle.receive([&](get_reply_v1& reply) { values = reply.values; },
+                   [&](caf::error& err) { CAF_MESSAGE(sys.render(err)); });
+    return values;
+  }
+
   size_t pending_timers() { return sched.clock().schedule().size(); }
 
   std::string stat(const std::string& name) {
@@ -98,6 +109,38 @@ CAF_TEST(a put coordinated by the router leaves nothing behind once done) {
   for (int i = 0; i < 20; ++i)
     CAF_REQUIRE(put("k" + std::to_string(i)));
   CAF_CHECK_EQUAL(stat("puts.in_flight"), "0");
+}
+
+CAF_TEST(gets coordinated by the router leave nothing behind once done) {
+  CAF_REQUIRE(put("k0"));
+  CAF_REQUIRE(get("k0"));
+  auto after_one = pending_timers();
+  for (int i = 0; i < 20; ++i) {
+    auto values = get("k" + std::to_string(i % 2));
+    CAF_REQUIRE(values);
+    CAF_CHECK_EQUAL(values->size(), i % 2 == 0 ? 1u : 0u);
+  }
+  // Their deadlines share the router's one timer: no timer per get.
+  CAF_CHECK_EQUAL(pending_timers(), after_one);
+  CAF_CHECK_EQUAL(stat("gets.in_flight"), "0");
+}
+
+CAF_TEST(a get in flight when its router stops is answered with an error) {
+  CAF_REQUIRE(put("k"));
+  auto handle = self->request(caf::actor_cast<node_actor>(router),
+                              caf::infinite, get_request_v1{"k", 0});
+  sched.run_once(); // the router asks its replicas
+  caf::anon_send_exit(router, caf::exit_reason::kill);
+  sched.run();
+  CAF_REQUIRE(!self->mailbox().empty());
+  bool failed = false;
+  // As at its deadline: the replicas that did not answer count as failed.
+  handle.receive([&](get_reply_v1&) { CAF_FAIL("the get cannot succeed"); },
+                 [&](caf::error& err) {
+                   CAF_MESSAGE(sys.render(err));
+                   failed = dkv_code(err) == dkv_errc::quorum_unavailable;
+                 });
+  CAF_CHECK(failed);
 }
 
 CAF_TEST(a replica read of an open partition does not queue at its vnode) {

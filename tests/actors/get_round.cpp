@@ -1,4 +1,4 @@
-#include "actors/get_coordinator.hpp"
+#include "actors/get_round.hpp"
 
 #include "caf/test/dsl.hpp"
 
@@ -9,6 +9,30 @@ using namespace dkv;
 using namespace dkv::test;
 
 namespace {
+
+using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
+
+/// Runs one round as the router runs many: the round reads and is answered
+/// as this actor, which ends when the round does, and serves the deadline
+/// after cfg.timeout.
+struct host_state {
+  std::shared_ptr<get_round> round;
+};
+
+caf::behavior round_host(caf::stateful_actor<host_state>* self,
+                         get_round_config cfg) {
+  self->delayed_send(self, cfg.timeout, deadline_atom::value);
+  self->state.round = std::make_shared<get_round>(self, std::move(cfg),
+                                                  [self] { self->quit(); });
+  auto round = self->state.round;
+  round->start();
+  return {
+    [self](deadline_atom) {
+      auto round = self->state.round;
+      round->deadline();
+    },
+  };
+}
 
 struct fixture : test_coordinator_fixture<dkv_config> {
   std::vector<fake_vnode_actor> replicas;
@@ -37,9 +61,9 @@ struct fixture : test_coordinator_fixture<dkv_config> {
     slot = reconcile(slot, apply_write(object{key, {}}, wr));
   }
 
-  void get(const std::string& key, size_t r) {
+  caf::actor get(const std::string& key, size_t r) {
     outcome.reset();
-    get_coordinator_config cfg;
+    get_round_config cfg;
     cfg.partition = 3;
     cfg.key = key;
     char name = 'a';
@@ -49,13 +73,18 @@ struct fixture : test_coordinator_fixture<dkv_config> {
     cfg.timeout = std::chrono::seconds(1);
     cfg.finish = [this](caf::expected<object> x) { outcome = std::move(x); };
     cfg.on_repair = [this](const std::string&) { ++repairs; };
-    spawn_get_coordinator(sys, std::move(cfg));
+    return sys.spawn(round_host, std::move(cfg));
+  }
+
+  static bool ended(const caf::actor& host) {
+    auto ptr = caf::actor_cast<caf::abstract_actor*>(host);
+    return ptr->getf(caf::abstract_actor::is_terminated_flag);
   }
 };
 
 } // namespace
 
-CAF_TEST_FIXTURE_SCOPE(get_coordinator_tests, fixture)
+CAF_TEST_FIXTURE_SCOPE(get_round_tests, fixture)
 
 CAF_TEST(a missing key is an empty answer and not an error) {
   make_replicas({fake_mode::normal, fake_mode::normal, fake_mode::normal});
@@ -108,6 +137,27 @@ CAF_TEST(late replies count until the timeout) {
   run();
   CAF_REQUIRE(outcome.has_value());
   CAF_CHECK_EQUAL(dkv_code(outcome->error()), dkv_errc::quorum_unavailable);
+}
+
+CAF_TEST(a round ends once every replica answered and before its deadline) {
+  make_replicas({fake_mode::normal, fake_mode::normal, fake_mode::normal});
+  seed(0, "k", "v", 101);
+  auto host = get("k", 2);
+  sched.run(); // every message, but no timeout
+  CAF_REQUIRE(outcome && *outcome);
+  CAF_CHECK_EQUAL(repairs, 2u);
+  CAF_CHECK(ended(host));
+}
+
+CAF_TEST(a round with a silent replica ends at its deadline) {
+  make_replicas({fake_mode::normal, fake_mode::normal, fake_mode::silent});
+  auto host = get("k", 2);
+  sched.run();
+  CAF_REQUIRE(outcome && *outcome);
+  CAF_CHECK(!ended(host));
+  trigger_timeouts();
+  run();
+  CAF_CHECK(ended(host));
 }
 
 CAF_TEST(the context of a read supersedes every sibling it returned) {
