@@ -57,16 +57,6 @@ public:
     return result;
   }
 
-  /// Every item, due or not, earliest first (the owner is going away);
-  /// no timer is needed afterwards.
-  std::vector<T> drain() {
-    std::vector<T> result;
-    for (; !items_.empty(); items_.pop())
-      result.push_back(items_.top().item);
-    timer_set_ = false;
-    return result;
-  }
-
   size_t size() const { return items_.size(); }
 
   bool empty() const { return items_.empty(); }

@@ -87,15 +87,3 @@ CAF_TEST(once empty the next item sets the timer again) {
   CAF_REQUIRE(later.has_value());
   CAF_CHECK(*later == at(5000));
 }
-
-CAF_TEST(draining returns everything and needs no timer) {
-  queue q{milliseconds(100)};
-  q.add(at(3000), "late");
-  q.add(at(1000), "early");
-  std::vector<std::string> expected{"early", "late"};
-  auto all = q.drain();
-  CAF_CHECK_EQUAL(all, expected);
-  CAF_CHECK(q.empty());
-  // The next item sets the timer again.
-  CAF_CHECK(q.add(at(4000), "next").has_value());
-}
