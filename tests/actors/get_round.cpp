@@ -3,36 +3,13 @@
 #include "caf/test/dsl.hpp"
 
 #include "fixtures/fake_vnode.hpp"
+#include "fixtures/round_host.hpp"
 #include "fixtures/test_config.hpp"
 
 using namespace dkv;
 using namespace dkv::test;
 
 namespace {
-
-using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
-
-/// Runs one round as the router runs many: the round reads and is answered
-/// as this actor, which ends when the round does, and serves the deadline
-/// after cfg.timeout.
-struct host_state {
-  std::shared_ptr<get_round> round;
-};
-
-caf::behavior round_host(caf::stateful_actor<host_state>* self,
-                         get_round_config cfg) {
-  self->delayed_send(self, cfg.timeout, deadline_atom::value);
-  self->state.round = std::make_shared<get_round>(self, std::move(cfg),
-                                                  [self] { self->quit(); });
-  auto round = self->state.round;
-  round->start();
-  return {
-    [self](deadline_atom) {
-      auto round = self->state.round;
-      round->deadline();
-    },
-  };
-}
 
 struct fixture : test_coordinator_fixture<dkv_config> {
   std::vector<fake_vnode_actor> replicas;
@@ -73,7 +50,8 @@ struct fixture : test_coordinator_fixture<dkv_config> {
     cfg.timeout = std::chrono::seconds(1);
     cfg.finish = [this](caf::expected<object> x) { outcome = std::move(x); };
     cfg.on_repair = [this](const std::string&) { ++repairs; };
-    return sys.spawn(round_host, std::move(cfg));
+    return sys.spawn(round_host<get_round, get_round_config>, std::move(cfg),
+                     true);
   }
 
   static bool ended(const caf::actor& host) {

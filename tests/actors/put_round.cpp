@@ -3,6 +3,7 @@
 #include "caf/test/dsl.hpp"
 
 #include "fixtures/fake_vnode.hpp"
+#include "fixtures/round_host.hpp"
 #include "fixtures/test_config.hpp"
 
 using namespace dkv;
@@ -11,31 +12,6 @@ using namespace dkv::test;
 namespace {
 
 using release_atom = caf::atom_constant<caf::atom("release")>;
-using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
-
-/// Runs one round as the router runs many: the round sends and is answered
-/// as this actor, which ends when the round does. With `timer` it serves
-/// the deadline itself after cfg.timeout; else only a deadline_atom ends a
-/// round that waits for a silent replica.
-struct host_state {
-  std::shared_ptr<put_round> round;
-};
-
-caf::behavior round_host(caf::stateful_actor<host_state>* self,
-                         put_round_config cfg, bool timer) {
-  if (timer)
-    self->delayed_send(self, cfg.timeout, deadline_atom::value);
-  self->state.round = std::make_shared<put_round>(self, std::move(cfg),
-                                                  [self] { self->quit(); });
-  auto round = self->state.round;
-  round->start();
-  return {
-    [self](deadline_atom) {
-      auto round = self->state.round;
-      round->deadline();
-    },
-  };
-}
 
 /// A group commit that flushes when the test says so: release(true)
 /// answers every waiting request, release(false) fails them.
@@ -103,7 +79,8 @@ struct fixture : test_coordinator_fixture<dkv_config> {
     cfg.write.value = value;
     cfg.finish = [this](caf::expected<object> x) { outcome = std::move(x); };
     cfg.flusher = caf::actor_cast<log_flusher_actor>(flusher);
-    return sys.spawn(round_host, std::move(cfg), timer);
+    return sys.spawn(round_host<put_round, put_round_config>, std::move(cfg),
+                     timer);
   }
 
   fake_vnode_state& state_of(size_t i) {
@@ -180,7 +157,7 @@ CAF_TEST(a round sets no timer and ends at the deadline its owner serves) {
   CAF_CHECK(!outcome.has_value());
   // It set no timer of its own: nothing would ever end it.
   CAF_CHECK(!sched.has_pending_timeout());
-  caf::anon_send(host, deadline_atom::value);
+  caf::anon_send(host, round_deadline_atom::value);
   run();
   CAF_CHECK_EQUAL(error_code(), dkv_errc::quorum_unavailable);
   bool ended = false;
@@ -277,7 +254,7 @@ CAF_TEST(a substitute acks with a hint for the absent owner) {
   cfg.write.key = "k";
   cfg.write.value = "v";
   cfg.finish = [this](caf::expected<object> x) { outcome = std::move(x); };
-  sys.spawn(round_host, std::move(cfg), true);
+  sys.spawn(round_host<put_round, put_round_config>, std::move(cfg), true);
   run();
   CAF_REQUIRE(outcome && *outcome);
   CAF_REQUIRE_EQUAL(hints.size(), 1u);
