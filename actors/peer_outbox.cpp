@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <optional>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -16,6 +17,13 @@ namespace dkv {
 namespace {
 
 using object_promise = caf::typed_response_promise<vnode_object_v1>;
+using time_point = caf::actor_clock::time_point;
+
+/// Gives up the messages unanswered for `timeout`. One timer serves every
+/// message in flight: a CAF request timeout would wake CAF's clock thread
+/// twice per message (set and cancel), which cost a lone write about ten
+/// context switches across its nodes.
+using outbox_sweep_atom = caf::atom_constant<caf::atom("obx_sweep")>;
 
 /// One kind of request to the peer: what waits, and what is in flight.
 template <class Request>
@@ -26,9 +34,13 @@ struct lane {
     /// refuses the batch (merges are not kept: they may be large, and a
     /// peer refuses no batch of merges).
     std::vector<Request> requests;
+    time_point sent;
   };
   std::deque<std::pair<Request, object_promise>> waiting;
+  /// By id, so by the time they were sent: the first is given up first.
   std::map<uint64_t, message> in_flight;
+  /// Requests sent again alone, outside the window (a refused batch's).
+  std::map<uint64_t, message> alone;
   /// The peer does not know batches (a node of an older version): every
   /// request goes alone from then on.
   bool singles_only = false;
@@ -48,6 +60,7 @@ struct outbox_state {
   lane<vnode_get_v1> reads;
   lane<vnode_merge_v1> merges;
   uint64_t next_id = 0;
+  bool sweep_armed = false;
 
   lane<vnode_get_v1>& lane_of(const vnode_get_v1*) { return reads; }
   lane<vnode_merge_v1>& lane_of(const vnode_merge_v1*) { return merges; }
@@ -68,34 +81,58 @@ void fail_all(std::vector<object_promise>& promises, const caf::error& err) {
     p.deliver(err);
 }
 
-/// Ends a message in flight: unless its requests failed already (the
+/// Takes message `id` out of `messages`, if it is still there: an answer
+/// after the message was given up (or failed) finds nothing.
+template <class Message>
+std::optional<Message> take(std::map<uint64_t, Message>& messages,
+                            uint64_t id) {
+  auto i = messages.find(id);
+  if (i == messages.end())
+    return std::nullopt;
+  auto msg = std::move(i->second);
+  messages.erase(i);
+  return msg;
+}
+
+/// Ends a message: unless its requests failed already (given up, or the
 /// connection was lost), `deliver` answers them; its place is free again.
 template <class Request, class Deliver>
 void finish_message(outbox_ptr self, uint64_t id, Deliver deliver) {
   auto& ln = lane_of<Request>(self);
-  auto i = ln.in_flight.find(id);
-  if (i == ln.in_flight.end())
-    return;
-  auto msg = std::move(i->second);
-  ln.in_flight.erase(i);
-  deliver(msg);
-  pump<Request>(self);
+  if (auto msg = take(ln.in_flight, id)) {
+    deliver(*msg);
+    pump<Request>(self);
+  } else if (auto alone = take(ln.alone, id)) {
+    deliver(*alone);
+  }
 }
 
-/// Sends one request outside the window (a refused batch's reads).
+void arm_sweep(outbox_ptr self);
+
+/// A new message of `ln` (in `messages`, its window or outside it), given
+/// up after the timeout unless answered first.
 template <class Request>
-void send_alone(outbox_ptr self, Request req, object_promise promise) {
-  self->request(self->state.cfg.peer, self->state.cfg.timeout, std::move(req))
-    .then([promise](vnode_object_v1& x) mutable { promise.deliver(x); },
-          [promise](caf::error& err) mutable { promise.deliver(err); });
+typename lane<Request>::message&
+start_message(outbox_ptr self,
+              std::map<uint64_t, typename lane<Request>::message>& messages,
+              uint64_t id) {
+  auto& msg = messages[id];
+  msg.sent = self->clock().now();
+  arm_sweep(self);
+  return msg;
 }
 
+/// Sends one request in its own message, in the window (`in_flight`) or
+/// outside it (`alone`: a refused batch's reads).
 template <class Request>
-void send_single(outbox_ptr self, Request req, object_promise promise) {
-  auto& st = self->state;
-  auto id = st.next_id++;
-  lane_of<Request>(self).in_flight[id].promises.push_back(std::move(promise));
-  self->request(st.cfg.peer, st.cfg.timeout, std::move(req))
+void send_one(outbox_ptr self,
+              std::map<uint64_t, typename lane<Request>::message>& messages,
+              Request req, object_promise promise) {
+  auto id = self->state.next_id++;
+  start_message<Request>(self, messages, id)
+    .promises.push_back(std::move(promise));
+  // No CAF timeout: the sweep gives the message up (outbox_sweep_atom).
+  self->request(self->state.cfg.peer, caf::infinite, std::move(req))
     .then(
       [self, id](vnode_object_v1& reply) {
         finish_message<Request>(self, id, [&](auto& msg) {
@@ -143,7 +180,8 @@ void batch_failed(outbox_ptr self, uint64_t id, caf::error& err) {
       return;
     }
     for (size_t i = 0; i < msg.requests.size(); ++i)
-      send_alone(self, std::move(msg.requests[i]), std::move(msg.promises[i]));
+      send_one(self, lane_of<Request>(self).alone, std::move(msg.requests[i]),
+               std::move(msg.promises[i]));
   });
 }
 
@@ -152,7 +190,7 @@ void send_batch(outbox_ptr self, size_t count) {
   auto& st = self->state;
   auto& ln = lane_of<Request>(self);
   auto id = st.next_id++;
-  auto& msg = ln.in_flight[id];
+  auto& msg = start_message<Request>(self, ln.in_flight, id);
   std::vector<Request> requests;
   requests.reserve(count);
   msg.promises.reserve(count);
@@ -163,7 +201,7 @@ void send_batch(outbox_ptr self, size_t count) {
   }
   if constexpr (std::is_same_v<Request, vnode_get_v1>)
     msg.requests = requests;
-  self->request(st.cfg.peer, st.cfg.timeout, batch_of(std::move(requests)))
+  self->request(st.cfg.peer, caf::infinite, batch_of(std::move(requests)))
     .then(
       [self, id](vnode_objects_v1& reply) {
         finish_message<Request>(self, id, [&](auto& msg) {
@@ -182,7 +220,8 @@ void pump(outbox_ptr self) {
     if (count == 1 || ln.singles_only) {
       auto next = std::move(ln.waiting.front());
       ln.waiting.pop_front();
-      send_single(self, std::move(next.first), std::move(next.second));
+      send_one(self, ln.in_flight, std::move(next.first),
+               std::move(next.second));
     } else {
       send_batch<Request>(self, count);
     }
@@ -194,9 +233,68 @@ void fail_lane(lane<Request>& ln, const caf::error& err) {
   for (auto& w : ln.waiting)
     w.second.deliver(err);
   ln.waiting.clear();
-  for (auto& [id, msg] : ln.in_flight)
-    fail_all(msg.promises, err);
-  ln.in_flight.clear();
+  for (auto* messages : {&ln.in_flight, &ln.alone}) {
+    for (auto& [id, msg] : *messages)
+      fail_all(msg.promises, err);
+    messages->clear();
+  }
+}
+
+/// When the oldest message of `ln` is given up, if one is in flight.
+template <class Request>
+std::optional<time_point> first_deadline(const lane<Request>& ln,
+                                         caf::timespan timeout) {
+  std::optional<time_point> result;
+  for (auto* messages : {&ln.in_flight, &ln.alone})
+    if (!messages->empty()) {
+      auto at = messages->begin()->second.sent + timeout;
+      if (!result || at < *result)
+        result = at;
+    }
+  return result;
+}
+
+void arm_sweep(outbox_ptr self) {
+  auto& st = self->state;
+  if (st.sweep_armed)
+    return;
+  auto reads = first_deadline(st.reads, st.cfg.timeout);
+  auto merges = first_deadline(st.merges, st.cfg.timeout);
+  if (!reads && !merges)
+    return;
+  auto at = reads && merges ? std::min(*reads, *merges)
+                            : reads ? *reads : *merges;
+  st.sweep_armed = true;
+  auto now = self->clock().now();
+  self->delayed_send(self, at > now ? at - now : caf::timespan{0},
+                     outbox_sweep_atom::value);
+}
+
+/// Fails the messages of `ln` unanswered since `oldest` or earlier, as CAF
+/// fails a request past its timeout; true if one held a place.
+template <class Request>
+bool give_up(lane<Request>& ln, time_point oldest) {
+  auto timed_out = caf::make_error(caf::sec::request_timeout);
+  bool freed = false;
+  for (auto* messages : {&ln.in_flight, &ln.alone})
+    for (auto i = messages->begin();
+         i != messages->end() && i->second.sent <= oldest;) {
+      fail_all(i->second.promises, timed_out);
+      freed = freed || messages == &ln.in_flight;
+      i = messages->erase(i);
+    }
+  return freed;
+}
+
+void sweep(outbox_ptr self) {
+  auto& st = self->state;
+  st.sweep_armed = false;
+  auto oldest = self->clock().now() - st.cfg.timeout;
+  if (give_up(st.reads, oldest))
+    pump<vnode_get_v1>(self);
+  if (give_up(st.merges, oldest))
+    pump<vnode_merge_v1>(self);
+  arm_sweep(self);
 }
 
 template <class Request>
@@ -231,6 +329,7 @@ caf::behavior peer_outbox(outbox_ptr self, peer_outbox_config cfg) {
   return {
     [self](vnode_get_v1& req) { return enqueue(self, req); },
     [self](vnode_merge_v1& req) { return enqueue(self, req); },
+    [self](outbox_sweep_atom) { sweep(self); },
   };
 }
 

@@ -15,7 +15,11 @@
 // itself. A batch of reads the peer refuses (a read needing more than a
 // lookup there) goes again read by read. A message unanswered after
 // `timeout` frees its place and fails its requests (their coordinator
-// counts that replica as failed, as after a silent single request). When
+// counts that replica as failed, as after a silent single request); one
+// timer of the outbox serves all its messages, not a CAF request timeout
+// each, whose setting and cancelling wake CAF's clock thread. (A message
+// given up keeps its small answer handler until the peer answers or the
+// outbox ends: about `in_flight` per lane per `timeout`.) When
 // the peer's connection is lost, what waits or is in flight fails with
 // `unavailable` and the outbox ends; the router that spawned it makes a
 // new one for the peer's next handle. An outbox told to exit (the router

@@ -3,8 +3,9 @@
 // window has room; those beyond it go together in one message, each
 // answered with its own object or error; a peer without batches gets
 // merges alone; a refused batch of reads is read one by one; a message
-// never answered frees its place after the timeout; a lost peer, or the
-// outbox's retirement, fails everything the outbox holds.
+// never answered frees its place after the timeout, one timer serving
+// every message in flight; a lost peer, or the outbox's retirement, fails
+// everything the outbox holds.
 
 #include "actors/peer_outbox.hpp"
 
@@ -79,6 +80,13 @@ caf::behavior fake_peer(fake_peer_ptr self, std::string name) {
     [self](vnode_get_v1& req) {
       ++self->state.single_reads;
       return vnode_object_v1{object{req.key, {}}};
+    },
+    // Answers what it held, late (promises are kept by the actor: they
+    // are delivered from its own context).
+    [self](caf::ok_atom) {
+      for (auto& promise : self->state.held)
+        promise.deliver(vnode_object_v1{object{"late", {}}});
+      self->state.held.clear();
     },
     [self](vnode_get_batch_v1& req) -> caf::result<vnode_objects_v1> {
       self->state.read_batches.push_back(req.reads.size());
@@ -170,6 +178,8 @@ struct fixture : test_coordinator_fixture<dkv_config> {
     return {k1, k2};
   }
 
+  size_t pending_timers() { return sched.clock().schedule().size(); }
+
   using strings = std::vector<std::string>;
 };
 
@@ -244,6 +254,51 @@ CAF_TEST(a message never answered frees its place after the timeout) {
   CAF_CHECK_EQUAL(state().batches, std::vector<size_t>{2});
   CAF_CHECK_EQUAL(answer_of(k2), "k2");
   CAF_CHECK_EQUAL(answer_of(k3), "k3");
+}
+
+CAF_TEST(messages in flight share one timer) {
+  // A CAF request timeout per message wakes CAF's clock thread to set it
+  // and again to cancel it.
+  peer_outbox_config cfg;
+  cfg.peer = caf::actor_cast<node_actor>(peer);
+  cfg.in_flight = 3;
+  cfg.timeout = 1s;
+  auto wide = spawn_peer_outbox(sys, std::move(cfg));
+  sched.run();
+  auto before = pending_timers();
+  state().unanswered = 3;
+  std::vector<merge_handle> handles;
+  for (auto key : {"k1", "k2", "k3"}) {
+    handles.push_back(self->request(wide, caf::infinite,
+                                    vnode_merge_v1{0, object{key, {}}, false}));
+    sched.run();
+  }
+  CAF_CHECK_EQUAL(state().singles, 3u); // three messages in flight
+  CAF_CHECK_EQUAL(pending_timers(), before + 1);
+  sched.advance_time(1s);
+  sched.run();
+  for (auto& handle : handles)
+    CAF_CHECK_EQUAL(answer_of(handle), sys.render(caf::sec::request_timeout));
+  CAF_CHECK_EQUAL(pending_timers(), before); // none left in flight
+  caf::anon_send_exit(wide, caf::exit_reason::user_shutdown);
+  sched.run();
+}
+
+CAF_TEST(an answer after its message was given up changes nothing) {
+  state().unanswered = 1;
+  auto k1 = merge("k1");
+  sched.run();
+  sched.advance_time(1s);
+  sched.run();
+  CAF_CHECK_EQUAL(answer_of(k1), sys.render(caf::sec::request_timeout));
+  caf::anon_send(peer, caf::ok_atom::value);
+  sched.run();
+  CAF_CHECK(state().held.empty());
+  // The window is free and stays consistent: the next merges go as before.
+  CAF_CHECK_EQUAL(merge_all({"k2"}), strings{"k2"});
+  CAF_CHECK_EQUAL(merge_all({"k3", "k4"}), (strings{"k3", "k4"}));
+  CAF_CHECK_EQUAL(state().singles, 4u); // k4 waited for k3's place
+  CAF_CHECK(state().batches.empty());
 }
 
 CAF_TEST(a lost peer fails what waits and what is in flight) {
