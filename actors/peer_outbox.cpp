@@ -10,6 +10,7 @@
 
 #include "caf/all.hpp"
 
+#include "actors/detail/deadline_queue.hpp"
 #include "messages/errors.hpp"
 
 namespace dkv {
@@ -17,12 +18,12 @@ namespace dkv {
 namespace {
 
 using object_promise = caf::typed_response_promise<vnode_object_v1>;
-using time_point = caf::actor_clock::time_point;
 
-/// Gives up the messages unanswered for `timeout`. One timer serves every
-/// message in flight: a CAF request timeout would wake CAF's clock thread
-/// twice per message (set and cancel), which cost a lone write about ten
-/// context switches across its nodes.
+/// Gives up the messages unanswered for `timeout`. The outbox's one timer
+/// (detail::deadline_queue) serves every message in flight: a CAF request
+/// timeout would wake CAF's clock thread twice per message (set and
+/// cancel), which cost a lone write about ten context switches across its
+/// nodes.
 using outbox_sweep_atom = caf::atom_constant<caf::atom("obx_sweep")>;
 
 /// One kind of request to the peer: what waits, and what is in flight.
@@ -34,10 +35,8 @@ struct lane {
     /// refuses the batch (merges are not kept: they may be large, and a
     /// peer refuses no batch of merges).
     std::vector<Request> requests;
-    time_point sent;
   };
   std::deque<std::pair<Request, object_promise>> waiting;
-  /// By id, so by the time they were sent: the first is given up first.
   std::map<uint64_t, message> in_flight;
   /// Requests sent again alone, outside the window (a refused batch's).
   std::map<uint64_t, message> alone;
@@ -60,7 +59,9 @@ struct outbox_state {
   lane<vnode_get_v1> reads;
   lane<vnode_merge_v1> merges;
   uint64_t next_id = 0;
-  bool sweep_armed = false;
+  /// When each message sent is given up, by its id (ids are unique across
+  /// the lanes); an answered message's entry finds nothing then.
+  detail::deadline_queue<uint64_t> deadlines;
 
   lane<vnode_get_v1>& lane_of(const vnode_get_v1*) { return reads; }
   lane<vnode_merge_v1>& lane_of(const vnode_merge_v1*) { return merges; }
@@ -107,8 +108,6 @@ void finish_message(outbox_ptr self, uint64_t id, Deliver deliver) {
   }
 }
 
-void arm_sweep(outbox_ptr self);
-
 /// A new message of `ln` (in `messages`, its window or outside it), given
 /// up after the timeout unless answered first.
 template <class Request>
@@ -116,10 +115,11 @@ typename lane<Request>::message&
 start_message(outbox_ptr self,
               std::map<uint64_t, typename lane<Request>::message>& messages,
               uint64_t id) {
-  auto& msg = messages[id];
-  msg.sent = self->clock().now();
-  arm_sweep(self);
-  return msg;
+  auto& st = self->state;
+  auto now = self->clock().now();
+  if (auto at = st.deadlines.add(now + st.cfg.timeout, id))
+    self->delayed_send(self, *at - now, outbox_sweep_atom::value);
+  return messages[id];
 }
 
 /// Sends one request in its own message, in the window (`in_flight`) or
@@ -240,61 +240,36 @@ void fail_lane(lane<Request>& ln, const caf::error& err) {
   }
 }
 
-/// When the oldest message of `ln` is given up, if one is in flight.
+/// Fails message `id` of `ln` if it is still unanswered, as CAF fails a
+/// request past its timeout; true if it held a place in the window.
 template <class Request>
-std::optional<time_point> first_deadline(const lane<Request>& ln,
-                                         caf::timespan timeout) {
-  std::optional<time_point> result;
-  for (auto* messages : {&ln.in_flight, &ln.alone})
-    if (!messages->empty()) {
-      auto at = messages->begin()->second.sent + timeout;
-      if (!result || at < *result)
-        result = at;
-    }
-  return result;
-}
-
-void arm_sweep(outbox_ptr self) {
-  auto& st = self->state;
-  if (st.sweep_armed)
-    return;
-  auto reads = first_deadline(st.reads, st.cfg.timeout);
-  auto merges = first_deadline(st.merges, st.cfg.timeout);
-  if (!reads && !merges)
-    return;
-  auto at = reads && merges ? std::min(*reads, *merges)
-                            : reads ? *reads : *merges;
-  st.sweep_armed = true;
-  auto now = self->clock().now();
-  self->delayed_send(self, at > now ? at - now : caf::timespan{0},
-                     outbox_sweep_atom::value);
-}
-
-/// Fails the messages of `ln` unanswered since `oldest` or earlier, as CAF
-/// fails a request past its timeout; true if one held a place.
-template <class Request>
-bool give_up(lane<Request>& ln, time_point oldest) {
+bool give_up(lane<Request>& ln, uint64_t id) {
   auto timed_out = caf::make_error(caf::sec::request_timeout);
-  bool freed = false;
-  for (auto* messages : {&ln.in_flight, &ln.alone})
-    for (auto i = messages->begin();
-         i != messages->end() && i->second.sent <= oldest;) {
-      fail_all(i->second.promises, timed_out);
-      freed = freed || messages == &ln.in_flight;
-      i = messages->erase(i);
-    }
-  return freed;
+  if (auto msg = take(ln.in_flight, id)) {
+    fail_all(msg->promises, timed_out);
+    return true;
+  }
+  if (auto msg = take(ln.alone, id))
+    fail_all(msg->promises, timed_out);
+  return false;
 }
 
 void sweep(outbox_ptr self) {
   auto& st = self->state;
-  st.sweep_armed = false;
-  auto oldest = self->clock().now() - st.cfg.timeout;
-  if (give_up(st.reads, oldest))
+  auto now = self->clock().now();
+  std::optional<caf::actor_clock::time_point> next;
+  bool reads_freed = false;
+  bool merges_freed = false;
+  for (auto id : st.deadlines.expire(now, next)) {
+    reads_freed = give_up(st.reads, id) || reads_freed;
+    merges_freed = give_up(st.merges, id) || merges_freed;
+  }
+  if (next)
+    self->delayed_send(self, *next - now, outbox_sweep_atom::value);
+  if (reads_freed)
     pump<vnode_get_v1>(self);
-  if (give_up(st.merges, oldest))
+  if (merges_freed)
     pump<vnode_merge_v1>(self);
-  arm_sweep(self);
 }
 
 template <class Request>
@@ -309,6 +284,11 @@ caf::behavior peer_outbox(outbox_ptr self, peer_outbox_config cfg) {
   cfg.in_flight = std::max<size_t>(cfg.in_flight, 1);
   cfg.batch = std::max<size_t>(cfg.batch, 1);
   self->state.cfg = std::move(cfg);
+  // Under load a message is answered long before its deadline: the timer
+  // then wakes at most ten times per timeout, a deadline at most a tenth
+  // late (as the router's rounds).
+  self->state.deadlines
+    = detail::deadline_queue<uint64_t>{self->state.cfg.timeout / 10};
   self->monitor(self->state.cfg.peer);
   // Nothing waiting or in flight will be answered once the outbox ends:
   // its requests fail now, not at their coordinators' deadlines.

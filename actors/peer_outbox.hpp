@@ -16,8 +16,9 @@
 // lookup there) goes again read by read. A message unanswered after
 // `timeout` frees its place and fails its requests (their coordinator
 // counts that replica as failed, as after a silent single request); one
-// timer of the outbox serves all its messages, not a CAF request timeout
-// each, whose setting and cancelling wake CAF's clock thread. (A message
+// timer of the outbox serves all its messages (a deadline fires at most a
+// tenth of `timeout` late), not a CAF request timeout each, whose setting
+// and cancelling wake CAF's clock thread. (A message
 // given up keeps its small answer handler until the peer answers or the
 // outbox ends: about `in_flight` per lane per `timeout`.) When
 // the peer's connection is lost, what waits or is in flight fails with
