@@ -77,8 +77,10 @@ caf::behavior fake_peer(fake_peer_ptr self, std::string name) {
         }
       return reply;
     },
-    [self](vnode_get_v1& req) {
+    [self](vnode_get_v1& req) -> caf::result<vnode_object_v1> {
       ++self->state.single_reads;
+      if (self->state.hold(self))
+        return caf::delegated<vnode_object_v1>{};
       return vnode_object_v1{object{req.key, {}}};
     },
     // Answers what it held, late (promises are kept by the actor: they
@@ -214,6 +216,24 @@ CAF_TEST(a refused batch of reads is read one by one) {
                   (strings{"r1", "r2", "r3"}));
   CAF_CHECK_EQUAL(state().read_batches, std::vector<size_t>{2});
   CAF_CHECK_EQUAL(state().single_reads, 3u);
+}
+
+CAF_TEST(reads of a refused batch sent again alone fail with the outbox) {
+  state().refuses_read_batches = true;
+  state().unanswered = 3; // r1, then r2 and r3 when sent again alone
+  auto r1 = read("r1");
+  auto r2 = read("r2");
+  auto r3 = read("r3");
+  sched.run();
+  sched.advance_time(1s); // r1 is given up; r2 and r3 go as a batch
+  sched.run();
+  CAF_CHECK_EQUAL(answer_of(r1), sys.render(caf::sec::request_timeout));
+  CAF_CHECK_EQUAL(state().read_batches, std::vector<size_t>{2});
+  CAF_CHECK_EQUAL(state().single_reads, 3u);
+  caf::anon_send_exit(outbox, caf::exit_reason::user_shutdown);
+  sched.run();
+  CAF_CHECK_EQUAL(answer_of(r2), "unavailable");
+  CAF_CHECK_EQUAL(answer_of(r3), "unavailable");
 }
 
 CAF_TEST(a lone merge waits for nothing) {
