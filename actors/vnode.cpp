@@ -73,28 +73,28 @@ std::string epoch_meta_key(uint32_t partition) {
 
 constexpr uint32_t epoch_lease_size = 4096;
 
-/// A fresh epoch id for this partition. Epochs are leased in blocks whose
-/// end is persisted (and synced) before any of them is used, so a restart
-/// never hands one out twice.
-caf::expected<replica_id> fresh_epoch(vnode_state& st) {
+/// Makes sure a fresh epoch id of this partition can be handed out without
+/// touching disk. Epochs are leased in blocks whose end is persisted (and
+/// synced) before any of them is used, so a restart never hands one out
+/// twice.
+caf::error lease_epochs(vnode_state& st) {
   if (st.epoch_next == std::numeric_limits<uint32_t>::max())
     return make_error(dkv_errc::storage_failure,
                       "partition " + std::to_string(st.cfg.partition)
                         + " used up its 2^32 clock epochs");
-  if (st.epoch_next >= st.epoch_lease) {
-    auto lease = static_cast<uint32_t>(
-      std::min<uint64_t>(uint64_t{st.epoch_next} + epoch_lease_size,
-                         std::numeric_limits<uint32_t>::max()));
-    auto& engine = st.cfg.store->engine();
-    // put_meta is synced: the lease is on disk before an epoch of it is
-    // used.
-    if (auto res = engine.put_meta(epoch_meta_key(st.cfg.partition),
-                                   std::to_string(lease));
-        !res.ok())
-      return to_error(res);
-    st.epoch_lease = lease;
-  }
-  return detail::epoch_id(st.cfg.self, st.epoch_next++);
+  if (st.epoch_next < st.epoch_lease)
+    return caf::none;
+  auto lease = static_cast<uint32_t>(
+    std::min<uint64_t>(uint64_t{st.epoch_next} + epoch_lease_size,
+                       std::numeric_limits<uint32_t>::max()));
+  auto& engine = st.cfg.store->engine();
+  // put_meta is synced: the lease is on disk before an epoch of it is used.
+  if (auto res
+      = engine.put_meta(epoch_meta_key(st.cfg.partition), std::to_string(lease));
+      !res.ok())
+    return to_error(res);
+  st.epoch_lease = lease;
+  return caf::none;
 }
 
 /// The persisted lease end is where fresh epochs resume.
@@ -222,30 +222,49 @@ vnode(vnode_actor::stateful_pointer<vnode_state> self, vnode_config cfg) {
       wr.context = std::move(req.context);
       if (!req.tombstone)
         wr.value = std::move(req.value);
-      object current;
-      if (auto res = st.cfg.store->get(req.partition, req.key, current);
-          !res.ok())
-        return to_error(res);
-      // Continue this node's id only while the local copy shows it, was
-      // not reaped since and was written in this run.
-      wr.coordinator = detail::own_writer(current, st.cfg.self);
-      bool marked = st.fresh_epoch_keys.count(req.key) > 0;
-      if (marked || detail::epoch_of(wr.coordinator) < st.epoch_floor)
-        wr.coordinator = 0;
-      if (wr.coordinator == 0) {
-        auto fresh = fresh_epoch(st);
-        if (!fresh)
-          return std::move(fresh.error());
-        wr.coordinator = *fresh;
-      }
       wr.now_ms = st.cfg.wall_clock_ms();
       wr.max_clock_entries = st.cfg.max_clock_entries;
       auto opts = write_mode(st, req.sync);
+      // The coordinator's id comes from the stored copy, read in the
+      // write's own transaction: this node's id continues only while that
+      // copy shows it, was not reaped since and was written in this run.
+      // A fresh epoch is handed out there only from the current lease, so
+      // a spent lease is renewed (a synced write) first; should a retried
+      // transaction spend it after all, the write renews it and goes again.
+      bool marked = st.fresh_epoch_keys.count(req.key) > 0;
+      bool lease_needed = false;
+      auto pick = [&](const object& current, replica_id& id) {
+        id = detail::own_writer(current, st.cfg.self);
+        if (marked || detail::epoch_of(id) < st.epoch_floor)
+          id = 0;
+        if (id != 0)
+          return storage::status{};
+        if (st.epoch_next < st.epoch_lease) {
+          id = detail::epoch_id(st.cfg.self, st.epoch_next++);
+          return storage::status{};
+        }
+        lease_needed = true;
+        return storage::status{storage::status_code::io_error,
+                               "clock epochs need a new lease"};
+      };
       vnode_object_v1 reply;
       object before;
-      if (auto res = st.cfg.store->coordinate(req.partition, req.key, wr,
-                                              reply.stored, opts, &before);
-          !res.ok())
+      auto coordinate = [&] {
+        lease_needed = false;
+        return st.cfg.store->coordinate(req.partition, req.key, wr, pick,
+                                        reply.stored, opts, &before);
+      };
+      // A failed renewal matters only to a write that needs a fresh epoch:
+      // its pick asks for the lease again below, which reports the error.
+      if (st.epoch_next >= st.epoch_lease)
+        static_cast<void>(lease_epochs(st));
+      auto res = coordinate();
+      if (!res.ok() && lease_needed) {
+        if (auto err = lease_epochs(st))
+          return err;
+        res = coordinate();
+      }
+      if (!res.ok())
         return to_error(res);
       // Only a stored write moves the key to its fresh epoch (a failed one,
       // on a full disk say, must leave it marked).

@@ -130,15 +130,21 @@ status object_store::merge(partition_id p, const object& incoming,
     opts);
 }
 
-status object_store::coordinate(partition_id p, const std::string& key,
-                                const write_request& req, object& result,
-                                write_options opts, object* previous) {
+namespace {
+
+/// Reads the stored object of `key`, lets `prepare` finish `req` from it
+/// (it may change the object `req` refers to) and stores the write.
+template <class Prepare>
+status coordinate_in(storage_engine& engine, const object_limits& limits,
+                     partition_id p, const std::string& key,
+                     const write_request& req, Prepare&& prepare,
+                     object& result, write_options opts, object* previous) {
   std::string why;
-  if (!valid_key(key, limits_, why))
+  if (!valid_key(key, limits, why))
     return {status_code::invalid_argument, why};
-  if (req.value && !valid_value(*req.value, limits_, why))
+  if (req.value && !valid_value(*req.value, limits, why))
     return {status_code::invalid_argument, why};
-  return engine_.update(
+  return engine.update(
     p, key,
     [&](const std::optional<std::string>& current,
         std::optional<std::string>& replacement) -> status {
@@ -149,13 +155,15 @@ status object_store::coordinate(partition_id p, const std::string& key,
           return corrupt(p, key);
         stored = std::move(*decoded);
       }
+      if (auto st = prepare(stored); !st.ok())
+        return st;
       result = apply_write(stored, req);
-      if (result.siblings.size() > limits_.max_siblings
+      if (result.siblings.size() > limits.max_siblings
           && result.siblings.size() > stored.siblings.size())
         return {status_code::invalid_argument,
                 "key has " + std::to_string(stored.siblings.size())
                   + " siblings, the most a write may leave is "
-                  + std::to_string(limits_.max_siblings)
+                  + std::to_string(limits.max_siblings)
                   + ": read it and write with its context to reconcile"};
       if (previous)
         *previous = stored;
@@ -163,6 +171,26 @@ status object_store::coordinate(partition_id p, const std::string& key,
       return {};
     },
     opts);
+}
+
+} // namespace
+
+status object_store::coordinate(partition_id p, const std::string& key,
+                                const write_request& req, object& result,
+                                write_options opts, object* previous) {
+  return coordinate_in(
+    engine_, limits_, p, key, req, [](const object&) { return status{}; },
+    result, opts, previous);
+}
+
+status object_store::coordinate(partition_id p, const std::string& key,
+                                write_request& req,
+                                const coordinator_pick& pick, object& result,
+                                write_options opts, object* previous) {
+  return coordinate_in(
+    engine_, limits_, p, key, req,
+    [&](const object& stored) { return pick(stored, req.coordinator); },
+    result, opts, previous);
 }
 
 status object_store::fold(

@@ -57,6 +57,19 @@ public:
                     const write_request& req, object& result,
                     write_options opts = {}, object* previous = nullptr);
 
+  /// Sets the incarnation that issues a write's dot from the stored object,
+  /// inside the write's transaction (it may run more than once if the
+  /// transaction is retried); a failed status aborts the write.
+  using coordinator_pick
+    = std::function<status(const object& stored, replica_id& coordinator)>;
+
+  /// As above, with `req.coordinator` chosen by `pick` from the stored
+  /// object: the key is read once, in the write's transaction.
+  status coordinate(partition_id p, const std::string& key,
+                    write_request& req, const coordinator_pick& pick,
+                    object& result, write_options opts = {},
+                    object* previous = nullptr);
+
   /// Visits every decodable object of partition `p`; a corrupt record is
   /// reported through `on_corrupt` (if given) and skipped.
   status fold(partition_id p, const std::function<bool(const object&)>& visit,

@@ -393,6 +393,20 @@ CAF_TEST(a fresh epoch is leased by a synced metadata write alone) {
   CAF_CHECK_EQUAL(spy.syncs, 0u);
 }
 
+CAF_TEST(a coordinated write reads its key once) {
+  // The coordinator's id is picked from the copy read by the write's own
+  // transaction, not from a read before it.
+  start(false, false);
+  CAF_REQUIRE(ask_stepwise(put("k", false)).second);
+  auto before = spy.calls;
+  auto [at_once, written] = ask_stepwise(put("k", false));
+  CAF_REQUIRE(written);
+  CAF_CHECK_EQUAL(spy.calls - before, 1u);
+  CAF_CHECK_EQUAL(written->siblings.size(), 2u);
+  CAF_CHECK_EQUAL(written->siblings.at(1).event.id,
+                  written->siblings.at(0).event.id);
+}
+
 CAF_TEST(without a flusher a durable write syncs on commit) {
   start(false, false);
   auto [at_once, written] = ask_stepwise(put("k", true));
