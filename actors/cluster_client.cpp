@@ -15,6 +15,7 @@
 #include "messages/errors.hpp"
 #include "messages/node_protocol.hpp"
 #include "storage/object_store.hpp"
+#include "storage/record_codec.hpp"
 #include "transport/transport.hpp"
 
 namespace dkv {
@@ -400,6 +401,14 @@ void send_read(client_ptr self, const std::shared_ptr<pending_get>& get,
       });
 }
 
+/// The object a replica sent as its stored record (empty: no record).
+std::optional<object> read_record(const std::string& key,
+                                  const std::string& record) {
+  if (record.empty())
+    return object{key, {}};
+  return storage::decode_record(key, record);
+}
+
 /// A message of one read or several. When the node refuses a batch (a
 /// partition it must open first, one that moved), each read goes again
 /// alone and gets its own answer.
@@ -412,26 +421,35 @@ void send_message(client_ptr self, const std::string& name,
     send_read(self, gets.front(), name, handle, id);
     return;
   }
-  vnode_get_batch_v1 batch;
+  vnode_get_batch_v2 batch;
   batch.reads.reserve(gets.size());
   for (auto& get : gets)
     batch.reads.push_back({get->partition, get->request.key});
   self->request(handle, caf::infinite, std::move(batch))
     .then(
-      [self, gets, name, id](vnode_objects_v1& reply) {
+      [self, gets, name, id](vnode_records_v1& reply) {
         finish_message(self, name, id);
         auto n = gets.size();
-        if (reply.stored.size() != n
+        if (reply.records.size() != n
             || (!reply.failures.empty() && reply.failures.size() != n)) {
           for (auto& get : gets)
             on_replica_failure(self, get, name);
           return;
         }
-        for (size_t i = 0; i < n; ++i)
-          if (!reply.failures.empty() && reply.failures[i])
-            on_replica_failure(self, gets[i], name);
+        for (size_t i = 0; i < n; ++i) {
+          auto& get = gets[i];
+          if (!reply.failures.empty() && reply.failures[i]) {
+            on_replica_failure(self, get, name);
+            continue;
+          }
+          // A record that does not decode counts as the replica's failure,
+          // as the node's own read of it would.
+          auto stored = read_record(get->request.key, reply.records[i]);
+          if (stored)
+            on_replica_object(self, get, name, *stored);
           else
-            on_replica_object(self, gets[i], name, reply.stored[i]);
+            on_replica_failure(self, get, name);
+        }
       },
       [self, gets, name, handle, id](caf::error&) {
         finish_message(self, name, id);

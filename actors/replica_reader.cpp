@@ -41,6 +41,20 @@ replica_reader(replica_reader_actor::stateful_pointer<reader_state> self,
       }
       return reply;
     },
+    [self](vnode_get_batch_v2& req) {
+      vnode_records_v1 reply;
+      reply.records.resize(req.reads.size());
+      for (size_t i = 0; i < req.reads.size(); ++i) {
+        auto& read = req.reads[i];
+        auto res = self->state.cfg.store->get_record(read.partition, read.key,
+                                                     reply.records[i]);
+        if (res.ok())
+          continue;
+        reply.failures.resize(req.reads.size());
+        reply.failures[i] = to_error(res);
+      }
+      return reply;
+    },
   };
 }
 

@@ -890,16 +890,35 @@ replica_reader_actor reader_for(router_ptr self, uint32_t partition) {
 /// lookup in an open partition; null otherwise, and the sender reads them
 /// one by one (each then refused, or answered by its vnode, as alone).
 replica_reader_actor reader_for(router_ptr self,
-                                const vnode_get_batch_v1& batch) {
+                                const std::vector<vnode_get_v1>& reads) {
   auto& st = self->state;
   if (st.readers.empty() || isolated(self))
     return {};
-  for (auto& read : batch.reads)
+  for (auto& read : reads)
     if (read.partition >= st.settings().partitions
         || st.retired_until.count(read.partition) > 0
         || !open_for_reads(self, read.partition))
       return {};
   return next_reader(self);
+}
+
+/// The reader for a batch of replica reads, counted; null if the batch is
+/// refused (see above).
+replica_reader_actor reader_for_batch(router_ptr self,
+                                      const std::vector<vnode_get_v1>& reads) {
+  auto& st = self->state;
+  if (auto reader = reader_for(self, reads)) {
+    // Reads per batch tell how much a client's window saves.
+    st.count("replica_reads.batches");
+    st.counters["replica_reads.batched"] += reads.size();
+    return reader;
+  }
+  st.count("replica_reads.batches_refused");
+  return {};
+}
+
+caf::error read_one_by_one() {
+  return make_error(dkv_errc::unavailable, "read these keys one by one");
 }
 
 replica_reader_actor spawn_reader(router_ptr self) {
@@ -1236,16 +1255,14 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
       return self->delegate(vnode_for(self, req.partition), std::move(req));
     },
     [self](vnode_get_batch_v1& req) -> caf::result<vnode_objects_v1> {
-      auto& st = self->state;
-      if (auto reader = reader_for(self, req)) {
-        // Reads per batch tell how much a client's window saves.
-        st.count("replica_reads.batches");
-        st.counters["replica_reads.batched"] += req.reads.size();
+      if (auto reader = reader_for_batch(self, req.reads))
         return self->delegate(reader, std::move(req));
-      }
-      st.count("replica_reads.batches_refused");
-      return make_error(dkv_errc::unavailable,
-                        "read these keys one by one");
+      return read_one_by_one();
+    },
+    [self](vnode_get_batch_v2& req) -> caf::result<vnode_records_v1> {
+      if (auto reader = reader_for_batch(self, req.reads))
+        return self->delegate(reader, std::move(req));
+      return read_one_by_one();
     },
     [self](vnode_merge_v1& req) -> caf::result<vnode_object_v1> {
       auto vnode = merge_vnode(self, req);

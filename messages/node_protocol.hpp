@@ -7,8 +7,12 @@
 //   <client_protocol.hpp messages>         from clients and forwarding peers
 //   <vnode_protocol.hpp messages>          from coordinators on any node;
 //                                          delegated to the local vnode
-//   vnode_get_batch_v1 -> vnode_objects_v1 replica reads from a client,
-//                                          answered by the node's readers
+//   vnode_get_batch_v1 -> vnode_objects_v1 replica reads from a peer's
+//                                          coordinators (or an older
+//                                          client), answered by the node's
+//                                          readers
+//   vnode_get_batch_v2 -> vnode_records_v1 the same from a client, answered
+//                                          with the stored records
 //   vnode_merge_batch_v1 -> vnode_objects_v1
 //                                          replica writes from a peer's
 //                                          coordinators, each to its vnode
@@ -58,6 +62,7 @@ DKV_INSPECT(node_info_v1, x.cluster, x.name, x.address, x.partitions,
 using node_actor = client_actor::extend_with<vnode_actor>::extend<
   caf::replies_to<node_info_request_v1>::with<node_info_v1>,
   caf::replies_to<vnode_get_batch_v1>::with<vnode_objects_v1>,
+  caf::replies_to<vnode_get_batch_v2>::with<vnode_records_v1>,
   caf::replies_to<vnode_merge_batch_v1>::with<vnode_objects_v1>,
   caf::replies_to<vnode_hint_v1>::with<vnode_object_v1>,
   caf::replies_to<gossip_v1>::with<gossip_v1>,

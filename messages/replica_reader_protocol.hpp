@@ -6,6 +6,7 @@
 //
 //   vnode_get_v1 -> vnode_object_v1   the stored object, as a vnode answers
 //   vnode_get_batch_v1 -> vnode_objects_v1   several, each as above
+//   vnode_get_batch_v2 -> vnode_records_v1   several, as stored records
 //
 // Errors: as a vnode's read (storage_failure, no such partition).
 
@@ -19,6 +20,8 @@ namespace dkv {
 using replica_reader_actor
   = caf::typed_actor<caf::replies_to<vnode_get_v1>::with<vnode_object_v1>,
                      caf::replies_to<vnode_get_batch_v1>::with<
-                       vnode_objects_v1>>;
+                       vnode_objects_v1>,
+                     caf::replies_to<vnode_get_batch_v2>::with<
+                       vnode_records_v1>>;
 
 } // namespace dkv

@@ -102,6 +102,19 @@ status object_store::get(partition_id p, const std::string& key,
   return {};
 }
 
+status object_store::get_record(partition_id p, const std::string& key,
+                                std::string& record) {
+  std::string why;
+  if (!valid_key(key, limits_, why))
+    return {status_code::invalid_argument, why};
+  auto st = engine_.get(p, key, record);
+  if (st.not_found()) {
+    record.clear();
+    return {};
+  }
+  return st;
+}
+
 status object_store::merge(partition_id p, const object& incoming,
                            object& result, write_options opts,
                            object* previous) {

@@ -45,6 +45,12 @@ public:
   /// record cannot be decoded.
   status get(partition_id p, const std::string& key, object& result);
 
+  /// Reads the record of `key` as stored (record_codec.hpp), undecoded;
+  /// empty if absent. For readers that decode it elsewhere: a corrupt
+  /// record shows only there.
+  status get_record(partition_id p, const std::string& key,
+                    std::string& record);
+
   /// Merges `incoming` into the stored object of `incoming.key` (reconcile)
   /// in one transaction; `result` receives the merged state and `previous`
   /// (if given) the state it replaced. Skips the write when nothing changes.

@@ -18,6 +18,7 @@
 #include "fixtures/test_config.hpp"
 #include "messages/errors.hpp"
 #include "messages/node_protocol.hpp"
+#include "storage/record_codec.hpp"
 
 using namespace dkv;
 using namespace dkv::test;
@@ -36,6 +37,10 @@ struct fake_node_state : held_answers {
   size_t puts = 0;
   bool refuse_batches = false;
   std::set<std::string> failing_keys;
+  /// Keys whose record the node sends garbled, and keys it holds nothing of
+  /// (in batches).
+  std::set<std::string> garbled_keys;
+  std::set<std::string> absent_keys;
 };
 
 routing_reply_v1 one_partition_table() {
@@ -84,19 +89,28 @@ caf::behavior fake_node(fake_node_ptr self, std::string name) {
         return err;
       return reply;
     },
-    [self, read](vnode_get_batch_v1& req) -> caf::result<vnode_objects_v1> {
-      self->state.batches.push_back(req.reads.size());
-      if (self->state.refuse_batches)
+    [self, read](vnode_get_batch_v2& req) -> caf::result<vnode_records_v1> {
+      auto& st = self->state;
+      st.batches.push_back(req.reads.size());
+      if (st.refuse_batches)
         return make_error(dkv_errc::unavailable, "read one by one");
-      if (self->state.hold(self))
-        return caf::delegated<vnode_objects_v1>{};
-      vnode_objects_v1 reply;
-      reply.stored.resize(req.reads.size());
-      for (size_t i = 0; i < req.reads.size(); ++i)
-        if (auto err = read(req.reads[i], reply.stored[i])) {
+      if (st.hold(self))
+        return caf::delegated<vnode_records_v1>{};
+      vnode_records_v1 reply;
+      reply.records.resize(req.reads.size());
+      for (size_t i = 0; i < req.reads.size(); ++i) {
+        auto& key = req.reads[i].key;
+        object stored;
+        if (auto err = read(req.reads[i], stored)) {
           reply.failures.resize(req.reads.size());
           reply.failures[i] = std::move(err);
+        } else if (st.garbled_keys.count(key) > 0) {
+          reply.records[i] = storage::encode_record(stored);
+          reply.records[i].back() ^= 0x5a;
+        } else if (st.absent_keys.count(key) == 0) {
+          reply.records[i] = storage::encode_record(stored);
         }
+      }
       return reply;
     },
     [self](get_request_v1&) {
@@ -216,6 +230,22 @@ CAF_TEST(a read failing inside a batch fails only its own get) {
   // R=2 of the two replicas asked is out of reach: a node coordinates.
   CAF_CHECK_EQUAL(read_three(),
                   (std::vector<values>{{"v-k1"}, {"relayed"}, {"v-k3"}}));
+  CAF_CHECK_EQUAL(state("a").batches, std::vector<size_t>{2});
+}
+
+CAF_TEST(a record that does not decode fails only its own get) {
+  state("a").garbled_keys = {"k2"};
+  start_client(1);
+  CAF_CHECK_EQUAL(read_three(),
+                  (std::vector<values>{{"v-k1"}, {"relayed"}, {"v-k3"}}));
+  CAF_CHECK_EQUAL(state("a").batches, std::vector<size_t>{2});
+}
+
+CAF_TEST(a read of a key without a record in a batch finds nothing) {
+  for (auto name : {"a", "b"})
+    state(name).absent_keys = {"k2"};
+  start_client(1);
+  CAF_CHECK_EQUAL(read_three(), (std::vector<values>{{"v-k1"}, {}, {"v-k3"}}));
   CAF_CHECK_EQUAL(state("a").batches, std::vector<size_t>{2});
 }
 

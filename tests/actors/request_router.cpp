@@ -7,6 +7,7 @@
 #include "fixtures/memory_store.hpp"
 #include "fixtures/solo_node.hpp"
 #include "fixtures/test_config.hpp"
+#include "storage/record_codec.hpp"
 
 using namespace dkv;
 using namespace dkv::test;
@@ -233,6 +234,47 @@ CAF_TEST(a batch of replica reads is answered by one reader in order) {
     [&](caf::error& err) { CAF_FAIL(sys.render(err)); },
     caf::after(std::chrono::seconds(0)) >> [] {});
   CAF_CHECK(answered);
+}
+
+CAF_TEST(a batch of replica reads for records gets them as stored) {
+  std::vector<std::string> keys{"k0", "k1", "absent"};
+  CAF_REQUIRE(put("k0"));
+  CAF_REQUIRE(put("k1"));
+  vnode_get_batch_v2 batch;
+  for (auto& key : keys)
+    batch.reads.push_back(
+      {detail::partition_of(detail::key_hash(key), 8), key});
+  self->send(caf::actor_cast<caf::actor>(router), batch);
+  CAF_REQUIRE(sched.try_run_once()); // the router's step
+  CAF_CHECK_EQUAL(sched.next_job<caf::scheduled_actor>().name(),
+                  std::string{"dkv.replica_reader"});
+  sched.run();
+  bool answered = false;
+  self->receive(
+    [&](vnode_records_v1& x) {
+      answered = true;
+      CAF_CHECK(x.failures.empty());
+      CAF_REQUIRE_EQUAL(x.records.size(), keys.size());
+      for (size_t i = 0; i < 2; ++i) {
+        auto stored = storage::decode_record(keys[i], x.records[i]);
+        CAF_REQUIRE(stored);
+        CAF_CHECK_EQUAL(live_values(*stored), std::vector<std::string>{"v"});
+      }
+      CAF_CHECK(x.records[2].empty());
+    },
+    [&](caf::error& err) { CAF_FAIL(sys.render(err)); },
+    caf::after(std::chrono::seconds(0)) >> [] {});
+  CAF_CHECK(answered);
+  // Refused whole as the batch of objects is.
+  uint32_t unknown = 8; // of 8 partitions, 0-7
+  batch.reads.push_back({unknown, "k2"});
+  self->send(caf::actor_cast<caf::actor>(router), batch);
+  sched.run();
+  caf::error refusal;
+  self->receive([](vnode_records_v1&) {},
+                [&](caf::error& err) { refusal = err; },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  CAF_CHECK_EQUAL(dkv_code(refusal), dkv_errc::unavailable);
 }
 
 CAF_TEST(a batch with a read that is not a plain lookup is refused whole) {

@@ -153,6 +153,23 @@ CAF_TEST(batched replica reads round trip with per read failures) {
                       std::string::npos);
 }
 
+CAF_TEST(batched replica reads for records round trip) {
+  std::string nul_key("b\0c", 3);
+  auto batch = round_trip(vnode_get_batch_v2{{{4, "a"}, {7, nul_key}}});
+  CAF_REQUIRE_EQUAL(batch.reads.size(), 2u);
+  CAF_CHECK_EQUAL(batch.reads[1].partition, 7u);
+  CAF_CHECK_EQUAL(batch.reads[1].key, nul_key);
+  vnode_records_v1 answers;
+  answers.records = {std::string("\0rec\xff", 5), ""};
+  answers.failures = {caf::error{},
+                      make_error(dkv_errc::storage_failure, "bad record")};
+  auto back = round_trip(answers);
+  CAF_CHECK_EQUAL(back.records, answers.records);
+  CAF_REQUIRE_EQUAL(back.failures.size(), 2u);
+  CAF_CHECK(!back.failures[0]);
+  CAF_CHECK_EQUAL(dkv_code(back.failures[1]), dkv_errc::storage_failure);
+}
+
 CAF_TEST(batched replica merges round trip) {
   auto obj = sample_object();
   vnode_merge_batch_v1 batch;
