@@ -78,7 +78,7 @@ struct cluster_client_config {
   size_t remembered_readers = 16384;
   /// Read messages on their way to one node at a time. A read goes at
   /// once while fewer are; else it waits for one to be answered and goes
-  /// with the others waiting, in one message (vnode_get_batch_v1): under
+  /// with the others waiting, in one message (vnode_get_batch_v2): under
   /// load, the node and both ends' network threads handle one message for
   /// many reads. A lone read waits for nothing. 0: no limit, every read in
   /// its own message. Measured (3-node loopback cluster on 2 cores,
