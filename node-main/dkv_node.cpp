@@ -216,6 +216,9 @@ bool config_file_readable(int argc, char** argv) {
   return true;
 }
 
+void close_storage(std::shared_ptr<dkv::node_storage> storage,
+                   const std::shared_ptr<spdlog::logger>& log);
+
 int run(caf::actor_system& sys, const dkv::node_settings& settings) {
   dkv::init_logging(settings.name, settings.log_level);
   auto log = dkv::logger("node");
@@ -267,7 +270,39 @@ int run(caf::actor_system& sys, const dkv::node_settings& settings) {
   log->info("node.stopped");
   if (exit_code != 0)
     std::_Exit(exit_code);
+  close_storage(std::move(node->storage), log);
   return 0;
+}
+
+using std::chrono::steady_clock;
+
+long long ms_since(steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           steady_clock::now() - start)
+    .count();
+}
+
+/// Waits for the node's actors to release its storage as they end, then
+/// closes it (a final checkpoint), logging how long each step took: a stop
+/// that takes long shows where it waited. After `patience` the storage is
+/// left to close with its last holder, as CAF's shutdown ends it.
+void close_storage(std::shared_ptr<dkv::node_storage> storage,
+                   const std::shared_ptr<spdlog::logger>& log) {
+  constexpr auto patience = std::chrono::seconds(5);
+  auto start = steady_clock::now();
+  while (storage.use_count() > 1) {
+    if (steady_clock::now() - start >= patience) {
+      log->warn("node.stop_slow waiting_for=\"actors holding the storage\" "
+                "holders={} ms={} action=\"closes with the last of them\"",
+                storage.use_count() - 1, ms_since(start));
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  log->info("node.actors_stopped ms={}", ms_since(start));
+  auto closing = steady_clock::now();
+  storage.reset();
+  log->info("storage.closed ms={}", ms_since(closing));
 }
 
 } // namespace
@@ -291,6 +326,13 @@ int main(int argc, char** argv) {
   }
   // After parsing: the transport's modules depend on the settings.
   dkv::load_transport(cfg);
-  caf::actor_system sys{cfg};
-  return run(sys, settings);
+  int exit_code = 0;
+  {
+    caf::actor_system sys{cfg};
+    exit_code = run(sys, settings);
+  }
+  // What is left after the storage closed: CAF's own shutdown (its network
+  // and scheduler threads).
+  dkv::logger("node")->info("node.exit code={}", exit_code);
+  return exit_code;
 }

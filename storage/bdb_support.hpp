@@ -90,9 +90,14 @@ inline Dbt view(const std::string& x) {
 }
 
 struct db_closer {
+  /// DB_NOSYNC once a checkpoint wrote every page back: the per-file sync
+  /// would only repeat it.
+  u_int32_t flags = 0;
+
   void operator()(Db* db) const {
-    // Required even after a failed open; flushes the file after a good one.
-    db->close(0);
+    // Required even after a failed open; flushes the file after a good one
+    // (unless told it need not).
+    db->close(flags);
     delete db;
   }
 };
