@@ -58,6 +58,17 @@ struct fixture : test_coordinator_fixture<dkv_config>, memory_store {
 
   size_t pending_timers() { return sched.clock().schedule().size(); }
 
+  /// Sends a batch of replica reads to the router, checks that it hands
+  /// the batch to a reader, and runs everything.
+  template <class Batch>
+  void send_to_a_reader(const Batch& batch) {
+    self->send(caf::actor_cast<caf::actor>(router), batch);
+    CAF_REQUIRE(sched.try_run_once()); // the router's step
+    CAF_CHECK_EQUAL(sched.next_job<caf::scheduled_actor>().name(),
+                    std::string{"dkv.replica_reader"});
+    sched.run();
+  }
+
   std::string stat(const std::string& name) {
     std::string value = "(missing)";
     auto handle = self->request(caf::actor_cast<node_actor>(router),
@@ -214,11 +225,7 @@ CAF_TEST(a batch of replica reads is answered by one reader in order) {
   for (auto& key : keys)
     batch.reads.push_back(
       {detail::partition_of(detail::key_hash(key), 8), key});
-  self->send(caf::actor_cast<caf::actor>(router), batch);
-  CAF_REQUIRE(sched.try_run_once()); // the router's step
-  CAF_CHECK_EQUAL(sched.next_job<caf::scheduled_actor>().name(),
-                  std::string{"dkv.replica_reader"});
-  sched.run();
+  send_to_a_reader(batch);
   bool answered = false;
   self->receive(
     [&](vnode_objects_v1& x) {
@@ -244,11 +251,7 @@ CAF_TEST(a batch of replica reads for records gets them as stored) {
   for (auto& key : keys)
     batch.reads.push_back(
       {detail::partition_of(detail::key_hash(key), 8), key});
-  self->send(caf::actor_cast<caf::actor>(router), batch);
-  CAF_REQUIRE(sched.try_run_once()); // the router's step
-  CAF_CHECK_EQUAL(sched.next_job<caf::scheduled_actor>().name(),
-                  std::string{"dkv.replica_reader"});
-  sched.run();
+  send_to_a_reader(batch);
   bool answered = false;
   self->receive(
     [&](vnode_records_v1& x) {
