@@ -58,6 +58,16 @@ struct fixture : test_coordinator_fixture<dkv_config>, memory_store {
 
   size_t pending_timers() { return sched.clock().schedule().size(); }
 
+  /// A batch reading `keys`, each in its home partition (of 8).
+  template <class Batch>
+  static Batch reads_of(const std::vector<std::string>& keys) {
+    Batch batch;
+    for (auto& key : keys)
+      batch.reads.push_back(
+        {detail::partition_of(detail::key_hash(key), 8), key});
+    return batch;
+  }
+
   /// Sends a batch of replica reads to the router, checks that it hands
   /// the batch to a reader, and runs everything.
   template <class Batch>
@@ -221,10 +231,7 @@ CAF_TEST(a batch of replica reads is answered by one reader in order) {
   std::vector<std::string> keys{"k0", "k1", "k2", "k3"};
   for (auto& key : keys)
     CAF_REQUIRE(put(key));
-  vnode_get_batch_v1 batch;
-  for (auto& key : keys)
-    batch.reads.push_back(
-      {detail::partition_of(detail::key_hash(key), 8), key});
+  auto batch = reads_of<vnode_get_batch_v1>(keys);
   send_to_a_reader(batch);
   bool answered = false;
   self->receive(
@@ -247,10 +254,7 @@ CAF_TEST(a batch of replica reads for records gets them as stored) {
   std::vector<std::string> keys{"k0", "k1", "absent"};
   CAF_REQUIRE(put("k0"));
   CAF_REQUIRE(put("k1"));
-  vnode_get_batch_v2 batch;
-  for (auto& key : keys)
-    batch.reads.push_back(
-      {detail::partition_of(detail::key_hash(key), 8), key});
+  auto batch = reads_of<vnode_get_batch_v2>(keys);
   send_to_a_reader(batch);
   bool answered = false;
   self->receive(
