@@ -4,6 +4,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -12,6 +13,7 @@
 
 #include "actors/detail/deadline_queue.hpp"
 #include "messages/errors.hpp"
+#include "storage/record_codec.hpp"
 
 namespace dkv {
 
@@ -31,9 +33,9 @@ template <class Request>
 struct lane {
   struct message {
     std::vector<object_promise> promises;
-    /// The requests of a batch of reads, sent again one by one if the peer
-    /// refuses the batch (merges are not kept: they may be large, and a
-    /// peer refuses no batch of merges).
+    /// The requests of a batch, sent again one by one if the peer refuses
+    /// it (reads needing more than a lookup there, or a peer that does not
+    /// know the batch); a merge is acknowledged with its key.
     std::vector<Request> requests;
   };
   std::deque<std::pair<Request, object_promise>> waiting;
@@ -45,12 +47,20 @@ struct lane {
   bool singles_only = false;
 };
 
-vnode_get_batch_v1 batch_of(std::vector<vnode_get_v1> reads) {
-  return {std::move(reads)};
+vnode_get_batch_v1 batch_of(const std::vector<vnode_get_v1>& reads) {
+  return {reads};
 }
 
-vnode_merge_batch_v1 batch_of(std::vector<vnode_merge_v1> merges) {
-  return {std::move(merges)};
+/// Merges leave as the records the coordinator's vnode stored, which the
+/// peer decodes with the record codec, not CAF's field by field decoding.
+vnode_merge_batch_v2 batch_of(const std::vector<vnode_merge_v1>& merges) {
+  vnode_merge_batch_v2 batch;
+  batch.merges.reserve(merges.size());
+  for (auto& m : merges)
+    batch.merges.push_back(vnode_merge_record_v1{
+      m.partition, m.incoming.key, storage::encode_record(m.incoming),
+      m.sync});
+  return batch;
 }
 
 struct outbox_state {
@@ -146,24 +156,45 @@ void send_one(outbox_ptr self,
       });
 }
 
-/// Hands each request of a batch its own answer from the peer's reply.
+/// True if a reply of `answered` answers (with `failures`) all of the
+/// `promises` of a batch; else fails them all.
+bool answers_all(std::vector<object_promise>& promises, size_t answered,
+                 const std::vector<caf::error>& failures) {
+  auto n = promises.size();
+  if (answered == n && (failures.empty() || failures.size() == n))
+    return true;
+  fail_all(promises, make_error(dkv_errc::storage_failure,
+                                "a replica answered "
+                                  + std::to_string(answered) + " of "
+                                  + std::to_string(n)
+                                  + " requests in a batch"));
+  return false;
+}
+
+/// Hands each read of a batch its own answer from the peer's reply.
 void answer_batch(std::vector<object_promise>& promises,
                   vnode_objects_v1& reply) {
-  auto n = promises.size();
-  if (reply.stored.size() != n
-      || (!reply.failures.empty() && reply.failures.size() != n)) {
-    fail_all(promises, make_error(dkv_errc::storage_failure,
-                                  "a replica answered "
-                                    + std::to_string(reply.stored.size())
-                                    + " of " + std::to_string(n)
-                                    + " requests in a batch"));
+  if (!answers_all(promises, reply.stored.size(), reply.failures))
     return;
-  }
-  for (size_t i = 0; i < n; ++i)
+  for (size_t i = 0; i < promises.size(); ++i)
     if (!reply.failures.empty() && reply.failures[i])
       promises[i].deliver(std::move(reply.failures[i]));
     else
       promises[i].deliver(vnode_object_v1{std::move(reply.stored[i])});
+}
+
+/// Hands each merge of a batch its acknowledgement (its key) or error.
+void answer_acks(std::vector<object_promise>& promises,
+                 std::vector<vnode_merge_v1>& merges,
+                 vnode_merge_acks_v1& reply) {
+  if (!answers_all(promises, reply.merges, reply.failures))
+    return;
+  for (size_t i = 0; i < promises.size(); ++i)
+    if (!reply.failures.empty() && reply.failures[i])
+      promises[i].deliver(std::move(reply.failures[i]));
+    else
+      promises[i].deliver(
+        vnode_object_v1{object{std::move(merges[i].incoming.key), {}}});
 }
 
 template <class Request>
@@ -173,8 +204,11 @@ void batch_failed(outbox_ptr self, uint64_t id, caf::error& err) {
   if (unknown)
     ln.singles_only = true;
   finish_message<Request>(self, id, [&](auto& msg) {
-    bool again = unknown || dkv_code(err) == dkv_errc::unavailable;
-    if (!again || msg.requests.size() != msg.promises.size()) {
+    // A peer refuses a batch of reads needing more than a lookup
+    // (unavailable); an older peer does not know a batch at all.
+    bool refused = std::is_same_v<Request, vnode_get_v1>
+                   && dkv_code(err) == dkv_errc::unavailable;
+    if (!(unknown || refused) || msg.requests.size() != msg.promises.size()) {
       // Merges lost to this replica: anti-entropy repairs it.
       fail_all(msg.promises, err);
       return;
@@ -199,16 +233,29 @@ void send_batch(outbox_ptr self, size_t count) {
     msg.promises.push_back(std::move(ln.waiting.front().second));
     ln.waiting.pop_front();
   }
+  auto failed = [self, id](caf::error& err) {
+    batch_failed<Request>(self, id, err);
+  };
+  auto batch = batch_of(requests);
+  msg.requests = std::move(requests);
   if constexpr (std::is_same_v<Request, vnode_get_v1>)
-    msg.requests = requests;
-  self->request(st.cfg.peer, caf::infinite, batch_of(std::move(requests)))
-    .then(
-      [self, id](vnode_objects_v1& reply) {
-        finish_message<Request>(self, id, [&](auto& msg) {
-          answer_batch(msg.promises, reply);
-        });
-      },
-      [self, id](caf::error& err) { batch_failed<Request>(self, id, err); });
+    self->request(st.cfg.peer, caf::infinite, std::move(batch))
+      .then(
+        [self, id](vnode_objects_v1& reply) {
+          finish_message<Request>(self, id, [&](auto& msg) {
+            answer_batch(msg.promises, reply);
+          });
+        },
+        failed);
+  else
+    self->request(st.cfg.peer, caf::infinite, std::move(batch))
+      .then(
+        [self, id](vnode_merge_acks_v1& reply) {
+          finish_message<Request>(self, id, [&](auto& msg) {
+            answer_acks(msg.promises, msg.requests, reply);
+          });
+        },
+        failed);
 }
 
 template <class Request>
@@ -217,7 +264,9 @@ void pump(outbox_ptr self) {
   auto& ln = lane_of<Request>(self);
   while (!ln.waiting.empty() && ln.in_flight.size() < st.cfg.in_flight) {
     auto count = std::min(ln.waiting.size(), st.cfg.batch);
-    if (count == 1 || ln.singles_only) {
+    // A lone merge goes as a batch too: its acknowledgement is slim.
+    bool alone = std::is_same_v<Request, vnode_get_v1> && count == 1;
+    if (alone || ln.singles_only) {
       auto next = std::move(ln.waiting.front());
       ln.waiting.pop_front();
       send_one(self, ln.in_flight, std::move(next.first),

@@ -5,22 +5,27 @@
 // from put rounds and read repair), each kind in its own lane. A
 // request leaves at once while fewer than `in_flight` messages of its kind
 // to the peer await their answer; otherwise it waits, and what waited
-// leaves as one batch (vnode_get_batch_v1, vnode_merge_batch_v1) when an
+// leaves as one batch (vnode_get_batch_v1, vnode_merge_batch_v2) when an
 // answer comes back. At low load nothing waits; under load the cost of a
 // message (serializing, a system call each way, the peer's dispatch) is
-// shared by the batch. Every request still gets its own answer: the
-// peer's object or error.
+// shared by the batch. Every request still gets its own answer.
 //
-// Answers vnode_get_v1 and vnode_merge_v1 -> vnode_object_v1 like the peer
-// itself. A batch of reads the peer refuses (a read needing more than a
-// lookup there) goes again read by read. A message unanswered after
+// Answers vnode_get_v1 -> vnode_object_v1 like the peer itself, with the
+// peer's object or error. Answers vnode_merge_v1 -> vnode_object_v1 with
+// the merge's key alone (no siblings) or the error: merges travel as
+// records, even alone, and the peer acknowledges them without sending the
+// merged object back (its senders, put rounds and read repair, count
+// acknowledgements); a peer that does not know vnode_merge_batch_v2 (an
+// older node) gets every merge after the first batch alone as
+// vnode_merge_v1. A batch of reads the peer refuses (a read needing more
+// than a lookup there) goes again read by read. A message unanswered after
 // `timeout` frees its place and fails its requests (their coordinator
 // counts that replica as failed, as after a silent single request); one
 // timer of the outbox serves all its messages (a deadline fires at most a
 // tenth of `timeout` late), not a CAF request timeout each, whose setting
-// and cancelling wake CAF's clock thread. (A message
-// given up keeps its small answer handler until the peer answers or the
-// outbox ends: about `in_flight` per lane per `timeout`.) When
+// and cancelling wake CAF's clock thread. (A message given up keeps its
+// small answer handler until the peer answers or the outbox ends: about
+// `in_flight` per lane per `timeout`.) When
 // the peer's connection is lost, what waits or is in flight fails with
 // `unavailable` and the outbox ends; the router that spawned it makes a
 // new one for the peer's next handle. An outbox told to exit (the router

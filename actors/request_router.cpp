@@ -29,6 +29,7 @@
 #include "actors/vnode.hpp"
 #include "messages/errors.hpp"
 #include "messages/membership_protocol.hpp"
+#include "storage/record_codec.hpp"
 
 namespace dkv {
 
@@ -819,46 +820,96 @@ caf::expected<vnode_actor> merge_vnode(router_ptr self, vnode_merge_v1& req) {
   return vnode_for(self, req.partition);
 }
 
-/// Answers a peer's batch of merges once each has its own answer, in
-/// order: each goes to its vnode as if it had come alone.
-caf::result<vnode_objects_v1> merge_batch(router_ptr self,
-                                          vnode_merge_batch_v1& batch) {
+/// A peer's batch of merges answered once each has its own answer, in
+/// order: the merged objects (vnode_merge_batch_v1).
+struct merged_objects {
+  vnode_objects_v1 reply;
+  size_t left = 0;
+  caf::typed_response_promise<vnode_objects_v1> promise;
+  void answer(size_t i, caf::expected<object> x) {
+    if (x) {
+      reply.stored[i] = std::move(*x);
+    } else {
+      reply.failures.resize(reply.stored.size());
+      reply.failures[i] = std::move(x.error());
+    }
+    if (--left == 0)
+      promise.deliver(std::move(reply));
+  }
+};
+
+/// The same, answered with which merges failed (vnode_merge_batch_v2).
+struct merge_acks {
+  vnode_merge_acks_v1 reply;
+  size_t left = 0;
+  caf::typed_response_promise<vnode_merge_acks_v1> promise;
+  void answer(size_t i, caf::expected<object> x) {
+    if (!x) {
+      reply.failures.resize(reply.merges);
+      reply.failures[i] = std::move(x.error());
+    }
+    if (--left == 0)
+      promise.deliver(std::move(reply));
+  }
+};
+
+/// Starts gathering the answers to a peer's batch of `n` merges.
+template <class Gathering>
+std::shared_ptr<Gathering> gather_merges(router_ptr self, size_t n) {
   auto& st = self->state;
-  auto n = batch.merges.size();
-  if (n == 0)
-    return vnode_objects_v1{};
   // Merges per batch tell how much the coordinators' outboxes save.
   st.count("replica_merges.batches");
   st.counters["replica_merges.batched"] += n;
-  struct gathering {
-    vnode_objects_v1 reply;
-    size_t left = 0;
-    caf::typed_response_promise<vnode_objects_v1> promise;
-    void answer(size_t i, caf::expected<object> x) {
-      if (x) {
-        reply.stored[i] = std::move(*x);
-      } else {
-        reply.failures.resize(reply.stored.size());
-        reply.failures[i] = std::move(x.error());
-      }
-      if (--left == 0)
-        promise.deliver(std::move(reply));
-    }
-  };
-  auto g = std::make_shared<gathering>();
-  g->reply.stored.resize(n);
+  auto g = std::make_shared<Gathering>();
   g->left = n;
-  g->promise = self->make_response_promise<vnode_objects_v1>();
+  g->promise = self->make_response_promise<decltype(g->reply)>();
+  return g;
+}
+
+/// Merge `i` of a batch goes to its vnode as if it had come alone.
+template <class Gathering>
+void merge_one(router_ptr self, const std::shared_ptr<Gathering>& g,
+               size_t i, vnode_merge_v1 merge) {
+  auto vnode = merge_vnode(self, merge);
+  if (!vnode) {
+    g->answer(i, std::move(vnode.error()));
+    return;
+  }
+  self->request(*vnode, caf::infinite, std::move(merge))
+    .then([g, i](vnode_object_v1& x) { g->answer(i, std::move(x.stored)); },
+          [g, i](caf::error& err) { g->answer(i, std::move(err)); });
+}
+
+caf::result<vnode_objects_v1> merge_batch(router_ptr self,
+                                          vnode_merge_batch_v1& batch) {
+  auto n = batch.merges.size();
+  if (n == 0)
+    return vnode_objects_v1{};
+  auto g = gather_merges<merged_objects>(self, n);
+  g->reply.stored.resize(n);
+  for (size_t i = 0; i < n; ++i)
+    merge_one(self, g, i, std::move(batch.merges[i]));
+  return g->promise;
+}
+
+/// As merge_batch; a record that does not decode fails its own merge.
+caf::result<vnode_merge_acks_v1> merge_records(router_ptr self,
+                                               vnode_merge_batch_v2& batch) {
+  auto n = batch.merges.size();
+  if (n == 0)
+    return vnode_merge_acks_v1{};
+  auto g = gather_merges<merge_acks>(self, n);
+  g->reply.merges = static_cast<uint32_t>(n);
   for (size_t i = 0; i < n; ++i) {
     auto& merge = batch.merges[i];
-    auto vnode = merge_vnode(self, merge);
-    if (!vnode) {
-      g->answer(i, std::move(vnode.error()));
-      continue;
-    }
-    self->request(*vnode, caf::infinite, std::move(merge))
-      .then([g, i](vnode_object_v1& x) { g->answer(i, std::move(x.stored)); },
-            [g, i](caf::error& err) { g->answer(i, std::move(err)); });
+    auto incoming = storage::decode_record(merge.key, merge.record);
+    if (!incoming)
+      g->answer(i, make_error(dkv_errc::invalid_argument,
+                              "the record of a merge does not decode"));
+    else
+      merge_one(self, g, i,
+                vnode_merge_v1{merge.partition, std::move(*incoming),
+                               merge.sync});
   }
   return g->promise;
 }
@@ -1272,6 +1323,9 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
     },
     [self](vnode_merge_batch_v1& req) -> caf::result<vnode_objects_v1> {
       return merge_batch(self, req);
+    },
+    [self](vnode_merge_batch_v2& req) -> caf::result<vnode_merge_acks_v1> {
+      return merge_records(self, req);
     },
     [self](vnode_coordinate_v1& req) -> caf::result<vnode_object_v1> {
       if (req.partition >= self->state.settings().partitions)

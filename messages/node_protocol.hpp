@@ -16,6 +16,9 @@
 //   vnode_merge_batch_v1 -> vnode_objects_v1
 //                                          replica writes from a peer's
 //                                          coordinators, each to its vnode
+//   vnode_merge_batch_v2 -> vnode_merge_acks_v1
+//                                          the same as records, answered
+//                                          with which failed
 //   vnode_hint_v1 -> vnode_object_v1       a write meant for a down owner
 //                                          (handoff_protocol.hpp)
 //   gossip_v1 -> gossip_v1                 ring and member directory
@@ -64,6 +67,7 @@ using node_actor = client_actor::extend_with<vnode_actor>::extend<
   caf::replies_to<vnode_get_batch_v1>::with<vnode_objects_v1>,
   caf::replies_to<vnode_get_batch_v2>::with<vnode_records_v1>,
   caf::replies_to<vnode_merge_batch_v1>::with<vnode_objects_v1>,
+  caf::replies_to<vnode_merge_batch_v2>::with<vnode_merge_acks_v1>,
   caf::replies_to<vnode_hint_v1>::with<vnode_object_v1>,
   caf::replies_to<gossip_v1>::with<gossip_v1>,
   caf::replies_to<reap_query_v1>::with<reap_answer_v1>,

@@ -61,6 +61,9 @@ inline void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<vnode_objects_v1>("dkv::vnode_objects_v1");
   cfg.add_message_type<vnode_get_batch_v2>("dkv::vnode_get_batch_v2");
   cfg.add_message_type<vnode_records_v1>("dkv::vnode_records_v1");
+  cfg.add_message_type<vnode_merge_record_v1>("dkv::vnode_merge_record_v1");
+  cfg.add_message_type<vnode_merge_batch_v2>("dkv::vnode_merge_batch_v2");
+  cfg.add_message_type<vnode_merge_acks_v1>("dkv::vnode_merge_acks_v1");
   cfg.add_message_type<vnode_tree_v1>("dkv::vnode_tree_v1");
   cfg.add_message_type<vnode_tree_reply_v1>("dkv::vnode_tree_reply_v1");
   cfg.add_message_type<vnode_segments_v1>("dkv::vnode_segments_v1");

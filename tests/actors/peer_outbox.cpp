@@ -1,8 +1,9 @@
 // A node's outbox of replica requests to one peer, against a fake peer in
 // CAF's deterministic scheduler: a merge (read) goes at once while the
 // window has room; those beyond it go together in one message, each
-// answered with its own object or error; a peer without batches gets
-// merges alone; a refused batch of reads is read one by one; a message
+// answered with its own object or error (a merge with its key: merges go
+// as records, acknowledged without the merged object); a peer without
+// batches gets merges alone; a refused batch of reads is read one by one; a message
 // never answered frees its place after the timeout, one timer serving
 // every message in flight; a lost peer, or the outbox's retirement, fails
 // everything the outbox holds.
@@ -19,6 +20,7 @@
 #include "fixtures/held_answers.hpp"
 #include "fixtures/test_config.hpp"
 #include "messages/errors.hpp"
+#include "storage/record_codec.hpp"
 
 using namespace dkv;
 using namespace dkv::test;
@@ -33,6 +35,7 @@ struct fake_peer_state : held_answers {
   std::string name_in_tests;
   size_t singles = 0;
   std::vector<size_t> batches; // merges in each batch
+  std::vector<object> merged;  // every merge's object, as decoded
   size_t single_reads = 0;
   std::vector<size_t> read_batches;
   bool knows_batches = true;
@@ -49,6 +52,7 @@ caf::behavior fake_peer(fake_peer_ptr self, std::string name) {
   auto merge = [self](const vnode_merge_v1& req, object& out) -> caf::error {
     if (self->state.failing_keys.count(req.incoming.key) > 0)
       return make_error(dkv_errc::storage_failure, "disk full");
+    self->state.merged.push_back(req.incoming);
     out = req.incoming;
     return caf::none;
   };
@@ -62,19 +66,26 @@ caf::behavior fake_peer(fake_peer_ptr self, std::string name) {
         return err;
       return reply;
     },
-    [self, merge](vnode_merge_batch_v1& req) -> caf::result<vnode_objects_v1> {
+    [self, merge](vnode_merge_batch_v2& req)
+      -> caf::result<vnode_merge_acks_v1> {
       self->state.batches.push_back(req.merges.size());
       if (!self->state.knows_batches)
         return caf::make_error(caf::sec::unexpected_message);
       if (self->state.hold(self))
-        return caf::delegated<vnode_objects_v1>{};
-      vnode_objects_v1 reply;
-      reply.stored.resize(req.merges.size());
-      for (size_t i = 0; i < req.merges.size(); ++i)
-        if (auto err = merge(req.merges[i], reply.stored[i])) {
+        return caf::delegated<vnode_merge_acks_v1>{};
+      vnode_merge_acks_v1 reply;
+      reply.merges = static_cast<uint32_t>(req.merges.size());
+      for (size_t i = 0; i < req.merges.size(); ++i) {
+        auto& m = req.merges[i];
+        auto incoming = storage::decode_record(m.key, m.record);
+        object stored;
+        auto err = incoming ? merge({m.partition, *incoming, m.sync}, stored)
+                            : make_error(dkv_errc::invalid_argument, "bad");
+        if (err) {
           reply.failures.resize(req.merges.size());
           reply.failures[i] = std::move(err);
         }
+      }
       return reply;
     },
     [self](vnode_get_v1& req) -> caf::result<vnode_object_v1> {
@@ -83,11 +94,11 @@ caf::behavior fake_peer(fake_peer_ptr self, std::string name) {
         return caf::delegated<vnode_object_v1>{};
       return vnode_object_v1{object{req.key, {}}};
     },
-    // Answers what it held, late (promises are kept by the actor: they
-    // are delivered from its own context).
+    // Answers the merges it held, late (promises are kept by the actor:
+    // they are delivered from its own context).
     [self](caf::ok_atom) {
       for (auto& promise : self->state.held)
-        promise.deliver(vnode_object_v1{object{"late", {}}});
+        promise.deliver(vnode_merge_acks_v1{1, {}});
       self->state.held.clear();
     },
     [self](vnode_get_batch_v1& req) -> caf::result<vnode_objects_v1> {
@@ -191,8 +202,8 @@ CAF_TEST_FIXTURE_SCOPE(peer_outbox_tests, fixture)
 
 CAF_TEST(merges beyond the window go together in one message) {
   CAF_CHECK_EQUAL(merge_all({"k1", "k2", "k3"}), (strings{"k1", "k2", "k3"}));
-  CAF_CHECK_EQUAL(state().singles, 1u);
-  CAF_CHECK_EQUAL(state().batches, std::vector<size_t>{2});
+  CAF_CHECK_EQUAL(state().singles, 0u);
+  CAF_CHECK_EQUAL(state().batches, (std::vector<size_t>{1, 2}));
 }
 
 CAF_TEST(reads and merges have a window each) {
@@ -205,7 +216,7 @@ CAF_TEST(reads and merges have a window each) {
   CAF_CHECK_EQUAL(answer_of(r1), "r1");
   CAF_CHECK_EQUAL(answer_of(r2), "r2");
   CAF_CHECK_EQUAL(answer_of(r3), "r3");
-  CAF_CHECK_EQUAL(state().singles, 1u);
+  CAF_CHECK_EQUAL(state().batches, std::vector<size_t>{1});
   CAF_CHECK_EQUAL(state().single_reads, 1u);
   CAF_CHECK_EQUAL(state().read_batches, std::vector<size_t>{2});
 }
@@ -236,28 +247,44 @@ CAF_TEST(reads of a refused batch sent again alone fail with the outbox) {
   CAF_CHECK_EQUAL(answer_of(r3), "unavailable");
 }
 
-CAF_TEST(a lone merge waits for nothing) {
+CAF_TEST(a lone merge goes at once as a batch of one) {
   CAF_CHECK_EQUAL(merge_all({"k1"}), strings{"k1"});
   CAF_CHECK_EQUAL(merge_all({"k2"}), strings{"k2"});
-  CAF_CHECK_EQUAL(state().singles, 2u);
-  CAF_CHECK(state().batches.empty());
+  CAF_CHECK_EQUAL(state().singles, 0u);
+  CAF_CHECK_EQUAL(state().batches, (std::vector<size_t>{1, 1}));
+}
+
+CAF_TEST(a merge goes as its record and is acknowledged with its key) {
+  object written{"k1", {}};
+  written.siblings.push_back(sibling{dot{7, 1}, {}, false, "v1", 42});
+  auto handle = self->request(outbox, caf::infinite,
+                              vnode_merge_v1{3, written, false});
+  sched.run();
+  CAF_REQUIRE_EQUAL(state().merged.size(), 1u);
+  CAF_CHECK_EQUAL(state().merged.front(), written);
+  handle.receive(
+    [&](vnode_object_v1& x) {
+      CAF_CHECK_EQUAL(x.stored.key, "k1");
+      CAF_CHECK(x.stored.siblings.empty()); // the merged object stays there
+    },
+    [&](caf::error& err) { CAF_FAIL("merge failed: " << sys.render(err)); });
 }
 
 CAF_TEST(a merge failing inside a batch fails alone) {
   state().failing_keys = {"k3"};
   CAF_CHECK_EQUAL(merge_all({"k1", "k2", "k3", "k4"}),
                   (strings{"k1", "k2", "storage_failure", "k4"}));
-  CAF_CHECK_EQUAL(state().batches, std::vector<size_t>{3});
+  CAF_CHECK_EQUAL(state().batches, (std::vector<size_t>{1, 3}));
 }
 
-CAF_TEST(a peer without batches gets every later merge alone) {
+CAF_TEST(a peer without batches gets every merge alone) {
+  // An older node: the first batch goes again merge by merge, and every
+  // later merge alone.
   state().knows_batches = false;
-  auto first = merge_all({"k1", "k2", "k3"});
-  CAF_CHECK_EQUAL(first[0], "k1");
-  CAF_CHECK_NOT_EQUAL(first[1], "k2"); // lost to this replica
+  CAF_CHECK_EQUAL(merge_all({"k1", "k2", "k3"}), (strings{"k1", "k2", "k3"}));
   CAF_CHECK_EQUAL(merge_all({"k4", "k5", "k6"}), (strings{"k4", "k5", "k6"}));
-  CAF_CHECK_EQUAL(state().batches, std::vector<size_t>{2});
-  CAF_CHECK_EQUAL(state().singles, 4u);
+  CAF_CHECK_EQUAL(state().batches, std::vector<size_t>{1});
+  CAF_CHECK_EQUAL(state().singles, 6u);
 }
 
 CAF_TEST(a message never answered frees its place after the timeout) {
@@ -267,11 +294,12 @@ CAF_TEST(a message never answered frees its place after the timeout) {
   auto k2 = merge("k2");
   auto k3 = merge("k3");
   sched.run();
-  CAF_CHECK(state().batches.empty()); // waiting behind the lost merge
+  // k2 and k3 wait behind the lost merge
+  CAF_CHECK_EQUAL(state().batches, std::vector<size_t>{1});
   sched.advance_time(1s);
   sched.run();
   CAF_CHECK_NOT_EQUAL(answer_of(k1), "k1");
-  CAF_CHECK_EQUAL(state().batches, std::vector<size_t>{2});
+  CAF_CHECK_EQUAL(state().batches, (std::vector<size_t>{1, 2}));
   CAF_CHECK_EQUAL(answer_of(k2), "k2");
   CAF_CHECK_EQUAL(answer_of(k3), "k3");
 }
@@ -293,7 +321,8 @@ CAF_TEST(messages in flight share one timer) {
                                     vnode_merge_v1{0, object{key, {}}, false}));
     sched.run();
   }
-  CAF_CHECK_EQUAL(state().singles, 3u); // three messages in flight
+  // three messages in flight
+  CAF_CHECK_EQUAL(state().batches, (std::vector<size_t>{1, 1, 1}));
   CAF_CHECK_EQUAL(pending_timers(), before + 1);
   sched.advance_time(1s);
   sched.run();
@@ -317,8 +346,8 @@ CAF_TEST(an answer after its message was given up changes nothing) {
   // The window is free and stays consistent: the next merges go as before.
   CAF_CHECK_EQUAL(merge_all({"k2"}), strings{"k2"});
   CAF_CHECK_EQUAL(merge_all({"k3", "k4"}), (strings{"k3", "k4"}));
-  CAF_CHECK_EQUAL(state().singles, 4u); // k4 waited for k3's place
-  CAF_CHECK(state().batches.empty());
+  // k4 waited for k3's place
+  CAF_CHECK_EQUAL(state().batches, (std::vector<size_t>{1, 1, 1, 1}));
 }
 
 CAF_TEST(a lost peer fails what waits and what is in flight) {

@@ -79,6 +79,31 @@ struct fixture : test_coordinator_fixture<dkv_config>, memory_store {
     sched.run();
   }
 
+  static uint32_t home(const std::string& key) {
+    return detail::partition_of(detail::key_hash(key), 8);
+  }
+
+  /// A replica merge of a first version of `key` ("m-" + key).
+  static vnode_merge_v1 merge_of(const std::string& key, uint32_t partition) {
+    write_request wr;
+    wr.value = "m-" + key;
+    wr.coordinator = 42;
+    wr.now_ms = 1;
+    return vnode_merge_v1{partition, apply_write(object{key, {}}, wr), false};
+  }
+
+  /// The live values the vnode of `key`'s home partition holds.
+  std::vector<std::string> stored_values(const std::string& key) {
+    self->send(caf::actor_cast<caf::actor>(router),
+               vnode_get_v1{home(key), key});
+    sched.run();
+    std::vector<std::string> values;
+    self->receive([&](vnode_object_v1& x) { values = live_values(x.stored); },
+                  [&](caf::error& err) { CAF_FAIL(sys.render(err)); },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+    return values;
+  }
+
   std::string stat(const std::string& name) {
     std::string value = "(missing)";
     auto handle = self->request(caf::actor_cast<node_actor>(router),
@@ -314,16 +339,6 @@ CAF_TEST(a batch with a read that is not a plain lookup is refused whole) {
 }
 
 CAF_TEST(a batch of merges is answered in order and a bad merge fails alone) {
-  auto merge_of = [](const std::string& key, uint32_t partition) {
-    write_request wr;
-    wr.value = "m-" + key;
-    wr.coordinator = 42;
-    wr.now_ms = 1;
-    return vnode_merge_v1{partition, apply_write(object{key, {}}, wr), false};
-  };
-  auto home = [](const std::string& key) {
-    return detail::partition_of(detail::key_hash(key), 8);
-  };
   uint32_t unknown = 8; // of 8 partitions, 0-7
   vnode_merge_batch_v1 batch;
   batch.merges = {merge_of("k0", home("k0")), merge_of("k1", unknown),
@@ -348,15 +363,40 @@ CAF_TEST(a batch of merges is answered in order and a bad merge fails alone) {
     caf::after(std::chrono::seconds(0)) >> [] {});
   CAF_CHECK(answered);
   // Each merge was stored by its vnode as if it had come alone.
-  for (auto key : {"k0", "k2"}) {
-    self->send(caf::actor_cast<caf::actor>(router), vnode_get_v1{home(key), key});
-    sched.run();
-    std::vector<std::string> values;
-    self->receive([&](vnode_object_v1& x) { values = live_values(x.stored); },
-                  [&](caf::error& err) { CAF_FAIL(sys.render(err)); },
-                  caf::after(std::chrono::seconds(0)) >> [] {});
-    CAF_CHECK_EQUAL(values, std::vector<std::string>{"m-" + std::string(key)});
-  }
+  for (std::string key : {"k0", "k2"})
+    CAF_CHECK_EQUAL(stored_values(key), std::vector<std::string>{"m-" + key});
+}
+
+CAF_TEST(merges sent as records are stored and acknowledged by failures) {
+  auto record_of = [](const std::string& key, uint32_t partition) {
+    auto m = merge_of(key, partition);
+    return vnode_merge_record_v1{partition, key,
+                                 storage::encode_record(m.incoming), false};
+  };
+  uint32_t unknown = 8; // of 8 partitions, 0-7
+  vnode_merge_batch_v2 batch;
+  batch.merges = {record_of("k0", home("k0")), record_of("k1", unknown),
+                  record_of("k2", home("k2")), record_of("k3", home("k3"))};
+  batch.merges[2].record = "not a record";
+  self->send(caf::actor_cast<caf::actor>(router), batch);
+  sched.run();
+  bool answered = false;
+  self->receive(
+    [&](vnode_merge_acks_v1& x) {
+      answered = true;
+      CAF_CHECK_EQUAL(x.merges, 4u);
+      CAF_REQUIRE_EQUAL(x.failures.size(), 4u);
+      CAF_CHECK(!x.failures[0]);
+      CAF_CHECK_EQUAL(dkv_code(x.failures[1]), dkv_errc::wrong_node);
+      CAF_CHECK_EQUAL(dkv_code(x.failures[2]), dkv_errc::invalid_argument);
+      CAF_CHECK(!x.failures[3]);
+    },
+    [&](caf::error& err) { CAF_FAIL(sys.render(err)); },
+    caf::after(std::chrono::seconds(0)) >> [] {});
+  CAF_CHECK(answered);
+  CAF_CHECK_EQUAL(stored_values("k0"), std::vector<std::string>{"m-k0"});
+  CAF_CHECK(stored_values("k2").empty());
+  CAF_CHECK_EQUAL(stored_values("k3"), std::vector<std::string>{"m-k3"});
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -185,6 +185,28 @@ CAF_TEST(batched replica merges round trip) {
   CAF_CHECK(back.merges[1].sync);
 }
 
+CAF_TEST(replica merges as records and their acknowledgements round trip) {
+  std::string nul_key("b\0c", 3);
+  vnode_merge_batch_v2 batch;
+  batch.merges.push_back({3, "a", std::string("\0rec\xff", 5), false});
+  batch.merges.push_back({9, nul_key, "", true});
+  auto back = round_trip(batch);
+  CAF_REQUIRE_EQUAL(back.merges.size(), 2u);
+  CAF_CHECK_EQUAL(back.merges[0].partition, 3u);
+  CAF_CHECK_EQUAL(back.merges[0].record, batch.merges[0].record);
+  CAF_CHECK(!back.merges[0].sync);
+  CAF_CHECK_EQUAL(back.merges[1].key, nul_key);
+  CAF_CHECK(back.merges[1].sync);
+  vnode_merge_acks_v1 acks;
+  acks.merges = 2;
+  acks.failures = {make_error(dkv_errc::wrong_node, "moved"), caf::error{}};
+  auto acks_back = round_trip(acks);
+  CAF_CHECK_EQUAL(acks_back.merges, 2u);
+  CAF_REQUIRE_EQUAL(acks_back.failures.size(), 2u);
+  CAF_CHECK_EQUAL(dkv_code(acks_back.failures[0]), dkv_errc::wrong_node);
+  CAF_CHECK(!acks_back.failures[1]);
+}
+
 CAF_TEST(dkv errors render with their name and detail) {
   auto err = make_error(dkv_errc::quorum_unavailable, "1 of W=2");
   auto text = sys->render(err);
