@@ -401,14 +401,6 @@ void send_read(client_ptr self, const std::shared_ptr<pending_get>& get,
       });
 }
 
-/// The object a replica sent as its stored record (empty: no record).
-std::optional<object> read_record(const std::string& key,
-                                  const std::string& record) {
-  if (record.empty())
-    return object{key, {}};
-  return storage::decode_record(key, record);
-}
-
 /// A message of one read or several. When the node refuses a batch (a
 /// partition it must open first, one that moved), each read goes again
 /// alone and gets its own answer.
@@ -444,7 +436,8 @@ void send_message(client_ptr self, const std::string& name,
           }
           // A record that does not decode counts as the replica's failure,
           // as the node's own read of it would.
-          auto stored = read_record(get->request.key, reply.records[i]);
+          auto stored
+            = storage::decode_sent_record(get->request.key, reply.records[i]);
           if (stored)
             on_replica_object(self, get, name, *stored);
           else

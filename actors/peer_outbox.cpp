@@ -47,7 +47,9 @@ struct lane {
   bool singles_only = false;
 };
 
-vnode_get_batch_v1 batch_of(const std::vector<vnode_get_v1>& reads) {
+/// Reads come back as the records the peer stored, which the outbox
+/// decodes with the record codec (as the client does).
+vnode_get_batch_v2 batch_of(const std::vector<vnode_get_v1>& reads) {
   return {reads};
 }
 
@@ -171,16 +173,27 @@ bool answers_all(std::vector<object_promise>& promises, size_t answered,
   return false;
 }
 
-/// Hands each read of a batch its own answer from the peer's reply.
-void answer_batch(std::vector<object_promise>& promises,
-                  vnode_objects_v1& reply) {
-  if (!answers_all(promises, reply.stored.size(), reply.failures))
+/// Hands each read of a batch its own answer from the peer's reply: the
+/// object its record holds. A record that does not decode fails its own
+/// read, as the peer's own read of a corrupt record would.
+void answer_reads(std::vector<object_promise>& promises,
+                  const std::vector<vnode_get_v1>& reads,
+                  vnode_records_v1& reply) {
+  if (!answers_all(promises, reply.records.size(), reply.failures))
     return;
-  for (size_t i = 0; i < promises.size(); ++i)
-    if (!reply.failures.empty() && reply.failures[i])
+  for (size_t i = 0; i < promises.size(); ++i) {
+    if (!reply.failures.empty() && reply.failures[i]) {
       promises[i].deliver(std::move(reply.failures[i]));
+      continue;
+    }
+    auto stored = storage::decode_sent_record(reads[i].key, reply.records[i]);
+    if (stored)
+      promises[i].deliver(vnode_object_v1{std::move(*stored)});
     else
-      promises[i].deliver(vnode_object_v1{std::move(reply.stored[i])});
+      promises[i].deliver(make_error(dkv_errc::storage_failure,
+                                     "a replica sent a record that does "
+                                     "not decode"));
+  }
 }
 
 /// Hands each merge of a batch its acknowledgement (its key) or error.
@@ -241,9 +254,9 @@ void send_batch(outbox_ptr self, size_t count) {
   if constexpr (std::is_same_v<Request, vnode_get_v1>)
     self->request(st.cfg.peer, caf::infinite, std::move(batch))
       .then(
-        [self, id](vnode_objects_v1& reply) {
+        [self, id](vnode_records_v1& reply) {
           finish_message<Request>(self, id, [&](auto& msg) {
-            answer_batch(msg.promises, reply);
+            answer_reads(msg.promises, msg.requests, reply);
           });
         },
         failed);
@@ -264,9 +277,9 @@ void pump(outbox_ptr self) {
   auto& ln = lane_of<Request>(self);
   while (!ln.waiting.empty() && ln.in_flight.size() < st.cfg.in_flight) {
     auto count = std::min(ln.waiting.size(), st.cfg.batch);
-    // A lone merge goes as a batch too: its acknowledgement is slim.
-    bool alone = std::is_same_v<Request, vnode_get_v1> && count == 1;
-    if (alone || ln.singles_only) {
+    // A lone request goes as a batch too: its answer is a record (a merge's
+    // an acknowledgement), not an object CAF encodes field by field.
+    if (ln.singles_only) {
       auto next = std::move(ln.waiting.front());
       ln.waiting.pop_front();
       send_one(self, ln.in_flight, std::move(next.first),

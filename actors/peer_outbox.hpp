@@ -5,20 +5,24 @@
 // from put rounds and read repair), each kind in its own lane. A
 // request leaves at once while fewer than `in_flight` messages of its kind
 // to the peer await their answer; otherwise it waits, and what waited
-// leaves as one batch (vnode_get_batch_v1, vnode_merge_batch_v2) when an
+// leaves as one batch (vnode_get_batch_v2, vnode_merge_batch_v2) when an
 // answer comes back. At low load nothing waits; under load the cost of a
 // message (serializing, a system call each way, the peer's dispatch) is
-// shared by the batch. Every request still gets its own answer.
+// shared by the batch. Every request still gets its own answer. A lone
+// request goes as a batch of one as well: both batches carry objects as
+// stored records, which the record codec encodes and decodes far faster
+// than CAF's field by field serialization of an object.
 //
 // Answers vnode_get_v1 -> vnode_object_v1 like the peer itself, with the
-// peer's object or error. Answers vnode_merge_v1 -> vnode_object_v1 with
-// the merge's key alone (no siblings) or the error: merges travel as
-// records, even alone, and the peer acknowledges them without sending the
-// merged object back (its senders, put rounds and read repair, count
-// acknowledgements); a peer that does not know vnode_merge_batch_v2 (an
-// older node) gets every merge after the first batch alone as
-// vnode_merge_v1. A batch of reads the peer refuses (a read needing more
-// than a lookup there) goes again read by read. A message unanswered after
+// object of the peer's record or the error (a record that does not decode
+// is a storage_failure). Answers vnode_merge_v1 -> vnode_object_v1 with the
+// merge's key alone (no siblings) or the error: the peer acknowledges
+// merges without sending the merged object back (their senders, put
+// rounds and read repair, count acknowledgements). A peer that does not
+// know a batch (an older node) gets that batch's requests again one by
+// one (vnode_get_v1, vnode_merge_v1), and every later one alone. A batch of
+// reads the peer refuses (a read needing more than a lookup there) goes
+// again read by read. A message unanswered after
 // `timeout` frees its place and fails its requests (their coordinator
 // counts that replica as failed, as after a silent single request); one
 // timer of the outbox serves all its messages (a deadline fires at most a

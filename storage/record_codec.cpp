@@ -243,4 +243,11 @@ std::optional<object> decode_record(const std::string& key,
   }
 }
 
+std::optional<object> decode_sent_record(const std::string& key,
+                                         const std::string& record) {
+  if (record.empty())
+    return object{key, {}};
+  return decode_record(key, record);
+}
+
 } // namespace dkv::storage

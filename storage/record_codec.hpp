@@ -19,4 +19,9 @@ std::string encode_record(const object& obj);
 std::optional<object> decode_record(const std::string& key,
                                     const std::string& record);
 
+/// Decodes a record a replica sent as stored (vnode_records_v1), where
+/// empty means that `key` has none: an object without siblings.
+std::optional<object> decode_sent_record(const std::string& key,
+                                         const std::string& record);
+
 } // namespace dkv::storage
