@@ -62,6 +62,11 @@ open_node_storage(const node_settings& s) {
                       "cannot open data directory " + s.data_dir + ": "
                         + st.message);
   auto result = std::make_shared<node_storage>();
+  if (s.record_cache_bytes > 0) {
+    result->cache = std::make_shared<storage::record_cache>(
+      static_cast<size_t>(s.record_cache_bytes));
+    engine = storage::make_cached_engine(std::move(engine), result->cache);
+  }
   result->engine = std::move(engine);
   result->store = std::make_unique<storage::object_store>(*result->engine,
                                                           s.limits);
@@ -118,6 +123,7 @@ start_node(caf::actor_system& sys, const node_settings& s, bool publish,
   rcfg.settings = s;
   rcfg.store = std::shared_ptr<storage::object_store>(storage,
                                                       storage->store.get());
+  rcfg.cache = storage->cache;
   rcfg.incarnation = node.incarnation;
   supervisor_config scfg;
   scfg.router = std::move(rcfg);

@@ -15,11 +15,14 @@
 #include "actors/node_settings.hpp"
 #include "messages/version_vector.hpp"
 #include "storage/object_store.hpp"
+#include "storage/record_cache.hpp"
 
 namespace dkv {
 
 /// The storage of one node: the engine and the object layer on top of it.
 struct node_storage {
+  /// Null when dkv.record-cache is 0.
+  std::shared_ptr<storage::record_cache> cache;
   std::unique_ptr<storage::storage_engine> engine;
   std::unique_ptr<storage::object_store> store;
 };

@@ -67,6 +67,9 @@ struct node_settings {
   storage::object_limits limits;
   /// Berkeley DB's cache (dkv.cache-size).
   uint64_t cache_bytes = 64 * 1024 * 1024;
+  /// Records kept for reads in front of Berkeley DB (dkv.record-cache,
+  /// storage/record_cache.hpp; 0: none).
+  uint64_t record_cache_bytes = 32 * 1024 * 1024;
   size_t max_clock_entries = default_max_clock_entries;
   /// Client requests this node coordinates or forwards at once; beyond it
   /// a request is refused with `overloaded` at once instead of queueing

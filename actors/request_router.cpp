@@ -1023,6 +1023,12 @@ status_reply_v1 describe_status(router_ptr self) {
   // Requests coordinated here that still wait for an answer or a replica.
   add("gets.in_flight", std::to_string(st.get_rounds.size()));
   add("puts.in_flight", std::to_string(st.put_rounds.size()));
+  if (auto& cache = st.cfg.cache) {
+    add("record_cache.hits", std::to_string(cache->hits()));
+    add("record_cache.misses", std::to_string(cache->misses()));
+    add("record_cache.entries", std::to_string(cache->entries()));
+    add("record_cache.bytes", std::to_string(cache->bytes()));
+  }
   // What this node stores versus what it replicates: they differ while a
   // transition moves partitions, or while a substitute's copy awaits
   // retirement (actors/transfer_manager.hpp).

@@ -22,12 +22,16 @@
 #include "actors/node_settings.hpp"
 #include "messages/node_protocol.hpp"
 #include "storage/object_store.hpp"
+#include "storage/record_cache.hpp"
 
 namespace dkv {
 
 struct router_config {
   node_settings settings;
   std::shared_ptr<storage::object_store> store;
+  /// The records kept for reads in front of the store's engine, for
+  /// `status` (null: none).
+  std::shared_ptr<storage::record_cache> cache;
   replica_id incarnation = 0;
   /// Passed to the gossiper (see gossiper_config): how peers are reached,
   /// and its random seed.

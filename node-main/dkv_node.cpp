@@ -57,6 +57,8 @@ node_config::node_config() {
     .add(max_value_bytes_, "max-value-bytes", "largest value accepted")
     .add(cache_size_, "cache-size",
          "bytes of Berkeley DB cache (default 64 MiB)")
+    .add(record_cache_, "record-cache",
+         "bytes of records kept for reads; 0: none (default 32 MiB)")
     .add(max_siblings_, "max-siblings",
          "siblings a client write may leave on a key; more: refused (100)")
     .add(max_clock_entries_, "max-clock-entries",
@@ -155,6 +157,9 @@ std::string node_config::to_settings(node_settings& out) const {
   if (!in_range(cache_size_, 1 << 20, int64_t{1} << 40))
     return "dkv.cache-size: must be in 1048576..1099511627776 bytes";
   out.cache_bytes = static_cast<uint64_t>(cache_size_);
+  if (!in_range(record_cache_, 0, int64_t{1} << 40))
+    return "dkv.record-cache: must be in 0..1099511627776 bytes";
+  out.record_cache_bytes = static_cast<uint64_t>(record_cache_);
   if (!in_range(max_siblings_, 1, 100000))
     return "dkv.max-siblings: must be in 1..100000";
   out.limits.max_siblings = static_cast<size_t>(max_siblings_);

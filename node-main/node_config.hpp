@@ -54,6 +54,7 @@ private:
   int64_t max_clock_entries_ = default_max_clock_entries;
   int64_t max_siblings_ = storage::object_limits{}.max_siblings;
   int64_t cache_size_ = 64 * 1024 * 1024;
+  int64_t record_cache_ = 32 * 1024 * 1024;
   int64_t max_requests_in_flight_ = 10000;
   int64_t peer_window_ = 1;
   int64_t peer_batch_ = 64;

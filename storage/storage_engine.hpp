@@ -161,4 +161,14 @@ status panic_bdb_environment(storage_engine& engine);
 /// A volatile engine for tests with the same semantics.
 std::unique_ptr<storage_engine> make_memory_engine();
 
+class record_cache;
+
+/// `inner` with its reads served from `cache` where it holds the record
+/// (storage/record_cache.hpp); every write to a key through it invalidates
+/// the key, every drop its partition. Nothing may write to `inner` but
+/// through the result.
+std::unique_ptr<storage_engine>
+make_cached_engine(std::unique_ptr<storage_engine> inner,
+                   std::shared_ptr<record_cache> cache);
+
 } // namespace dkv::storage

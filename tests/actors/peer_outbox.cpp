@@ -3,8 +3,8 @@
 // window has room; those beyond it go together in one message, each
 // answered with its own object or error (a merge with its key: merges go
 // as records, acknowledged without the merged object); a peer without
-// batches gets merges alone; a refused batch of reads is read one by one; a message
-// never answered frees its place after the timeout, one timer serving
+// batches gets merges alone; a refused batch of reads is read one by one; a
+// message never answered frees its place after the timeout, one timer serving
 // every message in flight; a lost peer, or the outbox's retirement, fails
 // everything the outbox holds.
 

@@ -1,6 +1,8 @@
 // One conformance suite for every storage_engine: each test runs against the
-// memory engine and the Berkeley DB engine, so the engine that the actor
-// tests use cannot drift from the one that production uses.
+// memory engine, the Berkeley DB engine and the Berkeley DB engine behind a
+// record cache (as nodes run it), so the engine that the actor tests use
+// cannot drift from the one that production uses, and the cache cannot
+// change what a read sees.
 
 #include "storage/storage_engine.hpp"
 
@@ -12,6 +14,7 @@
 
 #include "caf/test/unit_test.hpp"
 
+#include "storage/record_cache.hpp"
 #include "temp_dir.hpp"
 
 using namespace dkv;
@@ -69,6 +72,13 @@ struct fixture {
     {
       CAF_MESSAGE("-- bdb engine");
       auto engine = open_bdb(tmp.sub("bdb-" + std::to_string(bdb_count++)));
+      body(*engine);
+    }
+    {
+      CAF_MESSAGE("-- bdb engine behind a record cache");
+      auto engine = make_cached_engine(
+        open_bdb(tmp.sub("bdb-" + std::to_string(bdb_count++))),
+        std::make_shared<record_cache>(1024 * 1024));
       body(*engine);
     }
   }
@@ -262,6 +272,43 @@ CAF_TEST(partitions and drop) {
     CAF_REQUIRE(e.open_partition(3).ok());
     CAF_CHECK_EQUAL(code(e.get(3, "k", out)), "not_found");
     CAF_CHECK_EQUAL(get_or(e, 1, "k"), "one");
+  });
+}
+
+CAF_TEST(a read after a write or a drop sees it) {
+  // Each record is read first (a cache then holds it), then changed.
+  each_engine([](storage_engine& e) {
+    CAF_REQUIRE(e.open_partition(1).ok());
+    CAF_REQUIRE(e.open_partition(2).ok());
+    auto read_then = [&](const std::string& key, auto change) {
+      CAF_REQUIRE(e.put(1, key, "old", {}).ok());
+      CAF_REQUIRE_EQUAL(get_or(e, 1, key), "old");
+      CAF_REQUIRE_EQUAL(get_or(e, 1, key), "old");
+      change(key);
+    };
+    read_then("put",
+              [&](auto& key) { CAF_CHECK(e.put(1, key, "new", {}).ok()); });
+    CAF_CHECK_EQUAL(get_or(e, 1, "put"), "new");
+    read_then("erase", [&](auto& key) { CAF_CHECK(e.erase(1, key, {}).ok()); });
+    CAF_CHECK_EQUAL(get_or(e, 1, "erase"), "<none>(not_found)");
+    read_then("update", [&](auto& key) {
+      auto st = e.update(1, key,
+                         [](const std::optional<std::string>&,
+                            std::optional<std::string>& repl) {
+                           repl = "new";
+                           return status{};
+                         },
+                         {});
+      CAF_CHECK(st.ok());
+    });
+    CAF_CHECK_EQUAL(get_or(e, 1, "update"), "new");
+    CAF_REQUIRE(e.put(2, "kept", "two", {}).ok());
+    CAF_REQUIRE_EQUAL(get_or(e, 2, "kept"), "two");
+    read_then("dropped", [&](auto&) { CAF_CHECK(e.drop_partition(1).ok()); });
+    CAF_REQUIRE(e.open_partition(1).ok());
+    CAF_CHECK_EQUAL(get_or(e, 1, "dropped"), "<none>(not_found)");
+    CAF_CHECK_EQUAL(get_or(e, 1, "put"), "<none>(not_found)");
+    CAF_CHECK_EQUAL(get_or(e, 2, "kept"), "two");
   });
 }
 
