@@ -59,6 +59,9 @@ void record_cache::fill(partition_id p, const std::string& key,
   std::lock_guard<std::mutex> guard{s.mtx};
   if (s.generation != generation || s.index.count(id) > 0)
     return;
+  if (s.bytes + cost > shard_capacity_
+      && ++s.offered_while_full % full_admission != 0)
+    return;
   while (!s.lru.empty() && s.bytes + cost > shard_capacity_)
     erase(s, std::prev(s.lru.end()));
   s.lru.push_front(entry{id, record});

@@ -14,8 +14,12 @@
 // returned sees that write, as it would in the engine.
 //
 // Eviction: least recently used per shard, by bytes (key, record and a
-// fixed overhead per entry). Records larger than a quarter of a shard are
-// not kept.
+// fixed overhead per entry). A full shard admits one miss in
+// `full_admission`: when the data set is far larger than the cache, every
+// read would otherwise copy its record in and evict another for a hit rate
+// no better (B at 10^6 uniform keys, 32 MiB: 62,370 ops/s against 67,287
+// without a cache, session 23), while a key read often still gets in soon.
+// Records larger than a quarter of a shard are not kept.
 
 #include <atomic>
 #include <cstddef>
@@ -67,6 +71,9 @@ public:
   /// nodes, string headers).
   static constexpr size_t entry_overhead = 128;
 
+  /// A full shard keeps one of this many records offered to it.
+  static constexpr uint64_t full_admission = 8;
+
 private:
   struct entry {
     std::string id; // partition and key
@@ -79,6 +86,7 @@ private:
     std::unordered_map<std::string, std::list<entry>::iterator> index;
     size_t bytes = 0;
     uint64_t generation = 0;
+    uint64_t offered_while_full = 0;
   };
 
   static std::string id_of(partition_id p, const std::string& key);

@@ -74,6 +74,12 @@ CAF_TEST(the least recently read records go first) {
     miss_then_fill(cache, 1, key, std::string(100, 'x'));
   CAF_CHECK_EQUAL(cache.bytes(), 4 * each);
   CAF_CHECK_EQUAL(read(cache, 1, "k1").size(), 100u); // k2 is now the oldest
+  // Full: one record offered in full_admission gets in.
+  for (uint64_t i = 1; i < record_cache::full_admission; ++i) {
+    miss_then_fill(cache, 1, "k5", std::string(100, 'x'));
+    CAF_REQUIRE_EQUAL(read(cache, 1, "k5"), "<miss>");
+  }
+  CAF_CHECK_EQUAL(cache.entries(), 4u);
   miss_then_fill(cache, 1, "k5", std::string(100, 'x'));
   CAF_CHECK_EQUAL(read(cache, 1, "k2"), "<miss>");
   for (auto key : {"k1", "k3", "k4", "k5"})
