@@ -49,9 +49,14 @@ CAF_TEST(a limit out of range stops the node with a clear error) {
             != std::string::npos);
   CAF_CHECK(!cluster.start_with(1, {"--dkv.cache-size=4096"}, 5000));
   CAF_CHECK(has(cluster.log(1), "dkv.cache-size: must be in"));
-  // A bigger cache than the default is taken.
-  CAF_REQUIRE(cluster.start_with(1, {"--dkv.cache-size=268435456"}));
+  CAF_CHECK(!cluster.start_with(1, {"--dkv.record-cache=-1"}, 5000));
+  CAF_CHECK(has(cluster.log(1), "dkv.record-cache: must be in"));
+  // A bigger cache than the default is taken, and no record cache at all.
+  CAF_REQUIRE(cluster.start_with(
+    1, {"--dkv.cache-size=268435456", "--dkv.record-cache=0"}));
   CAF_CHECK(ok(cluster.console(1, "put k v")));
+  CAF_CHECK(has(cluster.console(1, "get k"), "\"values\":[\"v\"]"));
+  CAF_CHECK(!has(cluster.console(1, "status"), "record_cache.hits"));
 }
 
 CAF_TEST(a blind write beyond the sibling limit is refused with advice) {
