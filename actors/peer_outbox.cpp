@@ -176,7 +176,7 @@ bool answers_all(std::vector<object_promise>& promises, size_t answered,
 /// Hands each read of a batch its own answer from the peer's reply: the
 /// object its record holds. A record that does not decode fails its own
 /// read, as the peer's own read of a corrupt record would.
-void answer_reads(std::vector<object_promise>& promises,
+void answer_batch(std::vector<object_promise>& promises,
                   const std::vector<vnode_get_v1>& reads,
                   vnode_records_v1& reply) {
   if (!answers_all(promises, reply.records.size(), reply.failures))
@@ -197,9 +197,9 @@ void answer_reads(std::vector<object_promise>& promises,
 }
 
 /// Hands each merge of a batch its acknowledgement (its key) or error.
-void answer_acks(std::vector<object_promise>& promises,
-                 std::vector<vnode_merge_v1>& merges,
-                 vnode_merge_acks_v1& reply) {
+void answer_batch(std::vector<object_promise>& promises,
+                  std::vector<vnode_merge_v1>& merges,
+                  vnode_merge_acks_v1& reply) {
   if (!answers_all(promises, reply.merges, reply.failures))
     return;
   for (size_t i = 0; i < promises.size(); ++i)
@@ -246,29 +246,18 @@ void send_batch(outbox_ptr self, size_t count) {
     msg.promises.push_back(std::move(ln.waiting.front().second));
     ln.waiting.pop_front();
   }
-  auto failed = [self, id](caf::error& err) {
-    batch_failed<Request>(self, id, err);
-  };
-  auto batch = batch_of(requests);
   msg.requests = std::move(requests);
-  if constexpr (std::is_same_v<Request, vnode_get_v1>)
-    self->request(st.cfg.peer, caf::infinite, std::move(batch))
-      .then(
-        [self, id](vnode_records_v1& reply) {
-          finish_message<Request>(self, id, [&](auto& msg) {
-            answer_reads(msg.promises, msg.requests, reply);
-          });
-        },
-        failed);
-  else
-    self->request(st.cfg.peer, caf::infinite, std::move(batch))
-      .then(
-        [self, id](vnode_merge_acks_v1& reply) {
-          finish_message<Request>(self, id, [&](auto& msg) {
-            answer_acks(msg.promises, msg.requests, reply);
-          });
-        },
-        failed);
+  // The peer answers reads with records, merges with acknowledgements.
+  using reply_type = std::conditional_t<std::is_same_v<Request, vnode_get_v1>,
+                                        vnode_records_v1, vnode_merge_acks_v1>;
+  self->request(st.cfg.peer, caf::infinite, batch_of(msg.requests))
+    .then(
+      [self, id](reply_type& reply) {
+        finish_message<Request>(self, id, [&](auto& msg) {
+          answer_batch(msg.promises, msg.requests, reply);
+        });
+      },
+      [self, id](caf::error& err) { batch_failed<Request>(self, id, err); });
 }
 
 template <class Request>
