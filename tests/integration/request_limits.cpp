@@ -43,6 +43,8 @@ CAF_TEST(requests beyond the limit are refused as overloaded) {
 }
 
 CAF_TEST(a limit out of range stops the node with a clear error) {
+  // By default a node keeps records for reads and counts them.
+  CAF_CHECK(has(cluster.console(1, "status"), "record_cache.hits"));
   cluster.kill(1);
   CAF_CHECK(!cluster.start_with(1, {"--dkv.max-requests-in-flight=0"}, 5000));
   CAF_CHECK(cluster.log(1).find("dkv.max-requests-in-flight: must be in")
