@@ -10,6 +10,7 @@
 #include "caf/all.hpp"
 
 #include "actors/detail/get_quorum.hpp"
+#include "actors/detail/given_up_request.hpp"
 #include "actors/detail/key_hash.hpp"
 #include "actors/node_settings.hpp"
 #include "messages/errors.hpp"
@@ -24,13 +25,21 @@ namespace {
 
 struct pending_get;
 
+/// A read message on its way: when it went, and the id of its answer.
+struct sent_message {
+  caf::actor_clock::time_point at;
+  caf::message_id response;
+};
+
 /// The read messages on their way to one replica, and the reads waiting
 /// for one of them to come back.
 struct replica_reads {
   node_actor handle;
   std::vector<std::shared_ptr<pending_get>> waiting;
-  /// Messages sent and not answered, by id, with when they went.
-  std::map<uint64_t, caf::actor_clock::time_point> in_flight;
+  /// Messages sent and not answered, by id: those in the window, and reads
+  /// of a refused batch sent again one by one, outside it.
+  std::map<uint64_t, sent_message> in_flight;
+  std::map<uint64_t, sent_message> outside;
 };
 
 struct client_state {
@@ -332,23 +341,28 @@ void sweep(client_ptr self) {
       late.push_back(get);
   for (auto& get : late)
     fail_silent(self, get, nullptr);
-  // A message whose answer is this late is taken as lost: its slot goes
-  // to the reads waiting behind it (a late answer is still used).
-  for (auto& [name, replica] : st.reads) {
-    auto& sent = replica.in_flight;
-    for (auto i = sent.begin(); i != sent.end();)
-      if (i->second + st.cfg.request_timeout <= now)
-        i = sent.erase(i);
-      else
-        ++i;
-  }
+  // A message whose answer is this late is taken as lost (its gets are
+  // past their deadlines): its slot goes to the reads waiting behind it,
+  // and its answer handler, kept by CAF until an answer that may never
+  // come (a node that died), is given up.
+  for (auto& [name, replica] : st.reads)
+    for (auto* sent : {&replica.in_flight, &replica.outside})
+      for (auto i = sent->begin(); i != sent->end();)
+        if (i->second.at + st.cfg.request_timeout <= now) {
+          detail::give_up_request(self, i->second.response);
+          i = sent->erase(i);
+        } else {
+          ++i;
+        }
   std::vector<std::string> names;
   for (auto& [name, replica] : st.reads)
     names.push_back(name);
   bool awaiting = false;
   for (auto& name : names) {
     send_reads(self, name);
-    awaiting = awaiting || !st.reads[name].in_flight.empty();
+    auto& replica = st.reads[name];
+    awaiting = awaiting || !replica.in_flight.empty()
+               || !replica.outside.empty();
   }
   if (!st.open_gets.empty() || awaiting) {
     st.sweeping = true;
@@ -374,23 +388,36 @@ void on_replica_failure(client_ptr self,
   check(self, get);
 }
 
-/// Frees the slot of an answered (or given up) message and sends what
-/// waits for it.
+/// Forgets an answered message; one that held a slot of the window frees
+/// it for what waits.
 void finish_message(client_ptr self, const std::string& name, uint64_t id) {
   auto i = self->state.reads.find(name);
-  if (i == self->state.reads.end() || i->second.in_flight.erase(id) == 0)
+  if (i == self->state.reads.end())
     return;
-  send_reads(self, name);
+  i->second.outside.erase(id);
+  if (i->second.in_flight.erase(id) > 0)
+    send_reads(self, name);
 }
 
-/// One replica read in its own message; `id` is its place in the
-/// replica's window (0: outside it, a read of a refused batch).
+/// Keeps the message `id` to `name` until answered or given up.
+template <class Handle>
+void note_sent(client_ptr self, const std::string& name, uint64_t id,
+               const Handle& request, bool in_window) {
+  auto& replica = self->state.reads[name];
+  auto& sent = in_window ? replica.in_flight : replica.outside;
+  sent.emplace(id, sent_message{self->clock().now(), request.id()});
+}
+
+/// One replica read in its own message, in the replica's window or
+/// outside it (a read of a refused batch).
 void send_read(client_ptr self, const std::shared_ptr<pending_get>& get,
                const std::string& name, const node_actor& handle,
-               uint64_t id) {
-  self->request(handle, caf::infinite,
-                vnode_get_v1{get->partition, get->request.key})
-    .then(
+               bool in_window) {
+  auto id = ++self->state.next_message;
+  auto request = self->request(handle, caf::infinite,
+                               vnode_get_v1{get->partition, get->request.key});
+  note_sent(self, name, id, request, in_window);
+  request.then(
       [self, get, name, id](vnode_object_v1& reply) {
         finish_message(self, name, id);
         on_replica_object(self, get, name, reply.stored);
@@ -407,18 +434,18 @@ void send_read(client_ptr self, const std::shared_ptr<pending_get>& get,
 void send_message(client_ptr self, const std::string& name,
                   const node_actor& handle,
                   std::vector<std::shared_ptr<pending_get>> gets) {
-  auto id = ++self->state.next_message;
-  self->state.reads[name].in_flight.emplace(id, self->clock().now());
   if (gets.size() == 1) {
-    send_read(self, gets.front(), name, handle, id);
+    send_read(self, gets.front(), name, handle, true);
     return;
   }
+  auto id = ++self->state.next_message;
   vnode_get_batch_v2 batch;
   batch.reads.reserve(gets.size());
   for (auto& get : gets)
     batch.reads.push_back({get->partition, get->request.key});
-  self->request(handle, caf::infinite, std::move(batch))
-    .then(
+  auto request = self->request(handle, caf::infinite, std::move(batch));
+  note_sent(self, name, id, request, true);
+  request.then(
       [self, gets, name, id](vnode_records_v1& reply) {
         finish_message(self, name, id);
         auto n = gets.size();
@@ -444,10 +471,13 @@ void send_message(client_ptr self, const std::string& name,
             on_replica_failure(self, get, name);
         }
       },
-      [self, gets, name, handle, id](caf::error&) {
+      [self, gets, name, handle, id](caf::error& err) {
         finish_message(self, name, id);
         for (auto& get : gets)
-          send_read(self, get, name, handle, 0);
+          if (err == caf::sec::request_timeout) // given up: its gets failed
+            on_replica_failure(self, get, name);
+          else
+            send_read(self, get, name, handle, false);
       });
 }
 
@@ -476,15 +506,25 @@ void send_reads(client_ptr self, const std::string& name) {
   }
 }
 
+/// Gives up every message on its way to `replica`, whose connection is
+/// gone or replaced: nothing would answer them.
+void give_up_messages(client_ptr self, const replica_reads& replica) {
+  for (auto* sent : {&replica.in_flight, &replica.outside})
+    for (auto& [id, message] : *sent)
+      detail::give_up_request(self, message.response);
+}
+
 /// Forgets the reads of a replica reached through `handle`: its
 /// connection is gone (their gets fail by fail_silent) or replaced.
 void forget_reads(client_ptr self, const caf::actor_addr& handle) {
   auto& reads = self->state.reads;
   for (auto i = reads.begin(); i != reads.end();)
-    if (i->second.handle.address() == handle)
+    if (i->second.handle.address() == handle) {
+      give_up_messages(self, i->second);
       i = reads.erase(i);
-    else
+    } else {
       ++i;
+    }
 }
 
 /// Queues a replica read of `get`; it goes at once while fewer than
@@ -498,6 +538,7 @@ void queue_read(client_ptr self, const std::shared_ptr<pending_get>& get,
     // The member's connection was replaced: what went over the old one
     // is not waited for.
     auto waiting = std::move(replica.waiting);
+    give_up_messages(self, replica);
     replica = replica_reads{};
     replica.handle = handle;
     for (auto& other : waiting)

@@ -4,6 +4,7 @@
 
 #include "caf/all.hpp"
 
+#include "actors/detail/given_up_request.hpp"
 #include "messages/errors.hpp"
 
 namespace dkv {
@@ -36,13 +37,19 @@ void get_round::start() {
     };
     vnode_get_v1 read{cfg_.partition, cfg_.key};
     if (t.outbox)
-      self_->request(t.outbox, caf::infinite, std::move(read))
-        .then(std::move(replied), std::move(failed));
+      send_read(t.outbox, std::move(read), replied, failed);
     else
-      self_->request(t.handle, caf::infinite, std::move(read))
-        .then(std::move(replied), std::move(failed));
+      send_read(t.handle, std::move(read), replied, failed);
   }
   check_quorum();
+}
+
+template <class Handle, class OnReply, class OnFailure>
+void get_round::send_read(const Handle& to, vnode_get_v1 read,
+                          OnReply& replied, OnFailure& failed) {
+  auto sent = self_->request(to, caf::infinite, std::move(read));
+  sent_.push_back(sent.id());
+  sent.then(std::move(replied), std::move(failed));
 }
 
 void get_round::check_quorum() {
@@ -93,6 +100,8 @@ void get_round::deadline() {
   for (auto& t : cfg_.targets)
     quorum_->fail(t.node);
   check_quorum();
+  for (auto id : sent_)
+    detail::give_up_request(self_, id);
 }
 
 void get_round::end() {

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "caf/fwd.hpp"
+#include "caf/message_id.hpp"
 #include "caf/timespan.hpp"
 
 #include "actors/detail/get_quorum.hpp"
@@ -69,12 +70,18 @@ private:
   void check_quorum();
   void read_repair();
   void end();
+  template <class Handle, class OnReply, class OnFailure>
+  void send_read(const Handle& to, vnode_get_v1 read, OnReply& replied,
+                 OnFailure& failed);
 
   caf::event_based_actor* self_;
   get_round_config cfg_;
   std::function<void()> ended_;
   std::optional<detail::get_quorum> quorum_;
   finish_once<object> finish_;
+  /// Every read's response id: those still unanswered at the deadline
+  /// are given up (detail/given_up_request.hpp).
+  std::vector<caf::message_id> sent_;
   bool repaired_ = false;
   bool ended_once_ = false;
 };

@@ -4,6 +4,7 @@
 
 #include "caf/all.hpp"
 
+#include "actors/detail/given_up_request.hpp"
 #include "actors/log_flusher.hpp"
 #include "messages/errors.hpp"
 #include "messages/handoff_protocol.hpp"
@@ -30,9 +31,10 @@ void put_round::start() {
   }
   partition_ = cfg_.write.partition;
   // The value goes to the local vnode once; replicas get what it stored.
-  self_->request(cfg_.targets.front().handle, caf::infinite,
-                 std::move(cfg_.write))
-    .then(
+  auto local = self_->request(cfg_.targets.front().handle, caf::infinite,
+                              std::move(cfg_.write));
+  sent_.push_back(local.id());
+  local.then(
       [self = shared_from_this()](vnode_object_v1& reply) {
         self->local_stored(std::move(reply.stored));
       },
@@ -87,8 +89,9 @@ template <class Handle, class Message>
 void put_round::ask_replica(const Handle& handle, Message msg,
                             const std::string& node) {
   ++outstanding_;
-  self_->request(handle, caf::infinite, std::move(msg))
-    .then(
+  auto sent = self_->request(handle, caf::infinite, std::move(msg));
+  sent_.push_back(sent.id());
+  sent.then(
       [self = shared_from_this(), node](vnode_object_v1&) {
         self->answered_.insert(node);
         self->quorum_->ack(node);
@@ -122,8 +125,10 @@ void put_round::send_to(const replica_target& t) {
 void put_round::flush_local() {
   flushing_ = true;
   ++outstanding_;
-  self_->request(cfg_.flusher, caf::infinite, flush_log_atom::value)
-    .then(
+  auto sent = self_->request(cfg_.flusher, caf::infinite,
+                             flush_log_atom::value);
+  sent_.push_back(sent.id());
+  sent.then(
       [self = shared_from_this()](flush_log_atom) {
         self->flushing_ = false;
         self->check_quorum();
@@ -144,10 +149,10 @@ void put_round::replicate() {
   for (auto& t : cfg_.pending)
     if (t.handle) {
       ++outstanding_;
-      self_
-        ->request(t.handle, caf::infinite,
-                  vnode_merge_v1{partition_, stored_, false})
-        .then([self = shared_from_this()](
+      auto sent = self_->request(t.handle, caf::infinite,
+                                 vnode_merge_v1{partition_, stored_, false});
+      sent_.push_back(sent.id());
+      sent.then([self = shared_from_this()](
                 vnode_object_v1&) { self->request_done(); },
               [self = shared_from_this()](caf::error&) {
                 self->request_done();
@@ -170,6 +175,8 @@ void put_round::deadline() {
     check_quorum();
   }
   end();
+  for (auto id : sent_)
+    detail::give_up_request(self_, id);
 }
 
 } // namespace dkv

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "caf/fwd.hpp"
+#include "caf/message_id.hpp"
 #include "caf/timespan.hpp"
 
 #include "actors/detail/put_quorum.hpp"
@@ -101,6 +102,9 @@ private:
   finish_once<object> finish_;
   /// Requests sent and not answered yet (gainers' included).
   size_t outstanding_ = 0;
+  /// Every request's response id: those still unanswered at the deadline
+  /// are given up (detail/given_up_request.hpp).
+  std::vector<caf::message_id> sent_;
   /// Replicas that answered, one way or the other (by node name).
   std::set<std::string> answered_;
   bool local_done_ = false;

@@ -270,6 +270,32 @@ CAF_TEST(a message never answered frees its place after the timeout) {
   CAF_CHECK_EQUAL(values_of(k3), values{"v-k3"});
 }
 
+CAF_TEST(a message never answered has its answer handler given up) {
+  // As from a node that died: CAF would keep the handler, and the get it
+  // holds, for good. The client answers it with a timeout of its own.
+  state("a").unanswered = 1;
+  start_client(1);
+  auto k1 = get("k1");
+  sched.run();
+  auto next_is_given_up = [this] {
+    auto ptr = caf::actor_cast<caf::abstract_actor*>(client)
+                 ->peek_at_next_mailbox_element();
+    if (ptr == nullptr || !ptr->mid.is_response()
+        || !ptr->content().match_elements<caf::error>())
+      return false;
+    return ptr->content().get_as<caf::error>(0) == caf::sec::request_timeout;
+  };
+  bool given_up = false;
+  for (int i = 0; i < 15 && !given_up; ++i) {
+    sched.advance_time(100ms);
+    while (!given_up && sched.try_run_once())
+      given_up = next_is_given_up();
+  }
+  CAF_CHECK(given_up);
+  sched.run();
+  CAF_CHECK_EQUAL(values_of(k1), values{"relayed"});
+}
+
 CAF_TEST(a value over the cluster limit is refused before it is sent) {
   start_client(1);
   auto put = [&](std::string value) {

@@ -15,6 +15,8 @@ struct fixture : test_coordinator_fixture<dkv_config> {
   std::vector<fake_vnode_actor> replicas;
   std::optional<caf::expected<object>> outcome;
   size_t repairs = 0;
+  /// Rounds run in an actor that lives on after them, as the router.
+  bool host_outlives = false;
 
   void make_replicas(std::vector<fake_mode> modes) {
     replica_id id = 1;
@@ -50,6 +52,9 @@ struct fixture : test_coordinator_fixture<dkv_config> {
     cfg.timeout = std::chrono::seconds(1);
     cfg.finish = [this](caf::expected<object> x) { outcome = std::move(x); };
     cfg.on_repair = [this](const std::string&) { ++repairs; };
+    if (host_outlives)
+      return sys.spawn(lasting_round_host<get_round, get_round_config>,
+                       std::move(cfg), true);
     return sys.spawn(round_host<get_round, get_round_config>, std::move(cfg),
                      true);
   }
@@ -136,6 +141,22 @@ CAF_TEST(a round with a silent replica ends at its deadline) {
   trigger_timeouts();
   run();
   CAF_CHECK(ended(host));
+}
+
+CAF_TEST(a round lets go of the requests never answered at its deadline) {
+  make_replicas({fake_mode::normal, fake_mode::silent, fake_mode::silent});
+  host_outlives = true;
+  auto host = get("k", 2);
+  sched.run();
+  trigger_timeouts();
+  run();
+  CAF_REQUIRE(outcome && !*outcome);
+  auto& st
+    = deref<caf::stateful_actor<round_host_state<get_round>>>(host).state;
+  CAF_CHECK(st.round == nullptr);
+  CAF_CHECK(st.ended.expired());
+  caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
+  run();
 }
 
 CAF_TEST(the context of a read supersedes every sibling it returned) {

@@ -49,6 +49,8 @@ struct fixture : test_coordinator_fixture<dkv_config> {
   std::optional<caf::expected<object>> outcome;
   /// Set for durable puts (durability "one").
   fake_flusher_actor flusher;
+  /// Rounds run in an actor that lives on after them, as the router.
+  bool host_outlives = false;
 
   ~fixture() {
     // Promises it still holds keep it alive, and the system waits for it.
@@ -79,6 +81,9 @@ struct fixture : test_coordinator_fixture<dkv_config> {
     cfg.write.value = value;
     cfg.finish = [this](caf::expected<object> x) { outcome = std::move(x); };
     cfg.flusher = caf::actor_cast<log_flusher_actor>(flusher);
+    if (host_outlives)
+      return sys.spawn(lasting_round_host<put_round, put_round_config>,
+                       std::move(cfg), timer);
     return sys.spawn(round_host<put_round, put_round_config>, std::move(cfg),
                      timer);
   }
@@ -165,6 +170,24 @@ CAF_TEST(a round sets no timer and ends at the deadline its owner serves) {
     ended = msg.source == host.address();
   }, caf::after(std::chrono::seconds(0)) >> [] {});
   CAF_CHECK(ended);
+}
+
+CAF_TEST(a round lets go of the requests never answered at its deadline) {
+  // A peer that died never answers (CAF fails no request when a connection
+  // drops): the answer handlers must not keep the round and its value.
+  make_replicas({fake_mode::normal, fake_mode::silent, fake_mode::silent});
+  host_outlives = true;
+  auto host = put("k", "v1", 2);
+  sched.run();
+  trigger_timeouts();
+  run();
+  CAF_CHECK_EQUAL(error_code(), dkv_errc::quorum_unavailable);
+  auto& st
+    = deref<caf::stateful_actor<round_host_state<put_round>>>(host).state;
+  CAF_CHECK(st.round == nullptr);
+  CAF_CHECK(st.ended.expired());
+  caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
+  run();
 }
 
 CAF_TEST(a silent local vnode fails the put at the timeout) {
