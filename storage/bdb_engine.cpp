@@ -72,10 +72,15 @@ constexpr uint64_t log_check_bytes = 1024 * 1024;
 /// checkpoints itself instead of asking the background thread. Two
 /// checkpoints' worth always waits: Berkeley DB keeps the log back to the
 /// checkpoint before the last. At W load with 1 KiB values a node logs
-/// about 16 MB/s and a paced run takes 1-2.5 s: writers that waited at
-/// 64 MiB still stalled for 1.5 s now and then.
+/// about 24 MB/s (an overwrite logs the old value too) and even a run at
+/// full speed takes 1.1-1.5 s on 2 busy cores, so the log waiting peaks
+/// at 110-130 MiB: writers that waited at 64 MiB, later 128 MiB, stalled
+/// for 0.3-1.5 s now and then (update p99.9 267-269 ms, max 0.6-1.5 s).
+/// At 256 MiB none waits (p99.9 21-23 ms, max 27-72 ms, and 11-16% more
+/// writes); the price is that much log on disk at worst, and replayed
+/// after a crash.
 constexpr uint64_t catch_up_lag = 3 * checkpoint_bytes;
-constexpr uint64_t writer_wait_lag = 16 * checkpoint_bytes;
+constexpr uint64_t writer_wait_lag = 32 * checkpoint_bytes;
 
 /// Estimated log overhead of one write beyond its key and record.
 constexpr uint64_t log_overhead_bytes = 64;
