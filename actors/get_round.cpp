@@ -18,6 +18,7 @@ get_round::get_round(caf::event_based_actor* self, get_round_config cfg,
   for (auto& t : cfg_.targets)
     names.push_back(t.node);
   quorum_.emplace(cfg_.key, std::move(names), cfg_.r);
+  sent_.reserve(cfg_.targets.size());
 }
 
 void get_round::start() {

@@ -20,6 +20,8 @@ put_round::put_round(caf::event_based_actor* self, put_round_config cfg,
   for (auto& t : cfg_.targets)
     names.push_back(t.node);
   quorum_.emplace(std::move(names), cfg_.w);
+  // The local write, each other target, each gainer and the flush.
+  sent_.reserve(cfg_.targets.size() + cfg_.pending.size() + 1);
 }
 
 void put_round::start() {
