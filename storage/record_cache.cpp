@@ -31,22 +31,36 @@ void record_cache::erase(shard& s, std::list<entry>::iterator i) {
   s.lru.erase(i);
 }
 
+std::optional<std::string> record_cache::take_hit(shard& s,
+                                                  const std::string& id) {
+  auto i = s.index.find(id);
+  if (i == s.index.end())
+    return std::nullopt;
+  s.lru.splice(s.lru.begin(), s.lru, i->second);
+  hits_.fetch_add(1, std::memory_order_relaxed);
+  return i->second->record;
+}
+
 record_cache::lookup record_cache::find(partition_id p,
                                         const std::string& key) {
   auto id = id_of(p, key);
   auto& s = shard_of(id);
   lookup result;
   std::lock_guard<std::mutex> guard{s.mtx};
-  auto i = s.index.find(id);
-  if (i == s.index.end()) {
+  result.record = take_hit(s, id);
+  if (!result.record) {
     result.generation = s.generation;
     misses_.fetch_add(1, std::memory_order_relaxed);
-    return result;
   }
-  s.lru.splice(s.lru.begin(), s.lru, i->second);
-  result.record = i->second->record;
-  hits_.fetch_add(1, std::memory_order_relaxed);
   return result;
+}
+
+std::optional<std::string> record_cache::find_held(partition_id p,
+                                                   const std::string& key) {
+  auto id = id_of(p, key);
+  auto& s = shard_of(id);
+  std::lock_guard<std::mutex> guard{s.mtx};
+  return take_hit(s, id);
 }
 
 void record_cache::fill(partition_id p, const std::string& key,

@@ -50,6 +50,12 @@ public:
 
   lookup find(partition_id p, const std::string& key);
 
+  /// The record of `key` if held, counted as a hit; a miss is not counted
+  /// (for a reader that hands the key to one that reads the engine and
+  /// counts it there).
+  std::optional<std::string> find_held(partition_id p,
+                                       const std::string& key);
+
   /// Keeps `record`, read from the engine after a miss of find() that
   /// returned `generation`, unless a write to its shard came since.
   void fill(partition_id p, const std::string& key, const std::string& record,
@@ -90,6 +96,8 @@ private:
   };
 
   static std::string id_of(partition_id p, const std::string& key);
+  /// The record under `id` in `s` (locked), made most recently used.
+  std::optional<std::string> take_hit(shard& s, const std::string& id);
   shard& shard_of(const std::string& id);
   void erase(shard& s, std::list<entry>::iterator i);
 

@@ -114,3 +114,18 @@ CAF_TEST(a cache of no bytes holds nothing) {
   miss_then_fill(cache, 1, "k", "v");
   CAF_CHECK_EQUAL(read(cache, 1, "k"), "<miss>");
 }
+
+CAF_TEST(a lookup that only takes hits counts no miss) {
+  record_cache cache{1 << 20};
+  CAF_CHECK(!cache.find_held(1, "k"));
+  CAF_CHECK_EQUAL(cache.misses(), 0u);
+  miss_then_fill(cache, 1, "k", "v1");
+  auto held = cache.find_held(1, "k");
+  CAF_REQUIRE(held);
+  CAF_CHECK_EQUAL(*held, "v1");
+  CAF_CHECK_EQUAL(cache.hits(), 1u);
+  CAF_CHECK(!cache.find_held(2, "k")); // another partition's key
+  cache.invalidate(1, "k");
+  CAF_CHECK(!cache.find_held(1, "k"));
+  CAF_CHECK_EQUAL(cache.misses(), 1u); // the fill's own miss only
+}
