@@ -35,6 +35,11 @@ struct sent_message {
 /// for one of them to come back.
 struct replica_reads {
   node_actor handle;
+  /// The node's network reader (actors/network_reader.hpp), once its
+  /// router named one: reads go there, not through the router. Asked for
+  /// once per connection.
+  replica_reader_actor reader;
+  bool reader_asked = false;
   std::vector<std::shared_ptr<pending_get>> waiting;
   /// Messages sent and not answered, by id: those in the window, and reads
   /// of a refused batch sent again one by one, outside it.
@@ -399,6 +404,48 @@ void finish_message(client_ptr self, const std::string& name, uint64_t id) {
     send_reads(self, name);
 }
 
+/// Asks the router `handle` of `name` for its network reader; until an
+/// answer names one (or if none does), reads go to the router.
+void ask_reader(client_ptr self, const std::string& name,
+                const node_actor& handle) {
+  self->state.reads[name].reader_asked = true;
+  self->request(handle, self->state.cfg.request_timeout, reader_request_v1{})
+    .then(
+      [self, name, handle](reader_reply_v1& reply) {
+        auto i = self->state.reads.find(name);
+        if (i != self->state.reads.end() && i->second.handle == handle)
+          i->second.reader = std::move(reply.reader);
+      },
+      [](caf::error&) {
+        // Reads keep going through the router, which answers them all.
+      });
+}
+
+/// Sends a read message to the network reader of `name` when it has one
+/// on the connection `handle`, else to its router.
+template <class Message>
+auto request_read(client_ptr self, const std::string& name,
+                  const node_actor& handle, Message msg) {
+  auto& replica = self->state.reads[name];
+  if (replica.handle == handle && replica.reader)
+    return self->request(replica.reader, caf::infinite, std::move(msg));
+  return self->request(handle, caf::infinite, std::move(msg));
+}
+
+/// Stops sending to the network reader of `name` if `err` says it is
+/// gone (the router spawns a new one): reads go to the router until it
+/// names the new one.
+void forget_gone_reader(client_ptr self, const std::string& name,
+                        const caf::error& err) {
+  if (err != caf::sec::request_receiver_down)
+    return;
+  auto i = self->state.reads.find(name);
+  if (i != self->state.reads.end() && i->second.reader) {
+    i->second.reader = replica_reader_actor{};
+    i->second.reader_asked = false;
+  }
+}
+
 /// Keeps the message `id` to `name` until answered or given up.
 template <class Handle>
 void note_sent(client_ptr self, const std::string& name, uint64_t id,
@@ -414,15 +461,16 @@ void send_read(client_ptr self, const std::shared_ptr<pending_get>& get,
                const std::string& name, const node_actor& handle,
                bool in_window) {
   auto id = ++self->state.next_message;
-  auto request = self->request(handle, caf::infinite,
-                               vnode_get_v1{get->partition, get->request.key});
+  auto request = request_read(self, name, handle,
+                              vnode_get_v1{get->partition, get->request.key});
   note_sent(self, name, id, request, in_window);
   request.then(
       [self, get, name, id](vnode_object_v1& reply) {
         finish_message(self, name, id);
         on_replica_object(self, get, name, reply.stored);
       },
-      [self, get, name, id](caf::error&) {
+      [self, get, name, id](caf::error& err) {
+        forget_gone_reader(self, name, err);
         finish_message(self, name, id);
         on_replica_failure(self, get, name);
       });
@@ -443,7 +491,7 @@ void send_message(client_ptr self, const std::string& name,
   batch.reads.reserve(gets.size());
   for (auto& get : gets)
     batch.reads.push_back({get->partition, get->request.key});
-  auto request = self->request(handle, caf::infinite, std::move(batch));
+  auto request = request_read(self, name, handle, std::move(batch));
   note_sent(self, name, id, request, true);
   request.then(
       [self, gets, name, id](vnode_records_v1& reply) {
@@ -472,6 +520,7 @@ void send_message(client_ptr self, const std::string& name,
         }
       },
       [self, gets, name, handle, id](caf::error& err) {
+        forget_gone_reader(self, name, err);
         finish_message(self, name, id);
         for (auto& get : gets)
           if (err == caf::sec::request_timeout) // given up: its gets failed
@@ -544,6 +593,8 @@ void queue_read(client_ptr self, const std::shared_ptr<pending_get>& get,
     for (auto& other : waiting)
       on_replica_failure(self, other, name);
   }
+  if (!replica.reader_asked)
+    ask_reader(self, name, handle);
   replica.waiting.push_back(get);
   send_reads(self, name);
 }

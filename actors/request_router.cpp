@@ -23,6 +23,7 @@
 #include "actors/logging.hpp"
 #include "actors/peer_outbox.hpp"
 #include "actors/put_round.hpp"
+#include "actors/network_reader.hpp"
 #include "actors/replica_reader.hpp"
 #include "actors/storage_errors.hpp"
 #include "actors/transfer_manager.hpp"
@@ -50,6 +51,12 @@ struct router_state {
   /// in turn.
   std::vector<replica_reader_actor> readers;
   size_t next_reader = 0;
+  /// Which replica reads the network reader may answer itself, and the
+  /// reader (actors/network_reader.hpp; none without a middleman or a
+  /// record cache).
+  std::shared_ptr<detail::read_gate> read_gate;
+  replica_reader_actor network_reader;
+  std::shared_ptr<network_reader_stats> network_stats;
   caf::actor handoff;
   std::shared_ptr<storage::hint_store> hints;
   caf::actor gossip;
@@ -113,6 +120,8 @@ struct router_state {
       caf::anon_send_exit(vnode, caf::exit_reason::user_shutdown);
     for (auto& reader : readers)
       caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
+    if (network_reader)
+      caf::anon_send_exit(network_reader, caf::exit_reason::user_shutdown);
     for (auto& [name, outbox] : outboxes)
       caf::anon_send_exit(outbox.second, caf::exit_reason::user_shutdown);
     if (handoff)
@@ -133,6 +142,17 @@ using router_ptr = caf::stateful_actor<router_state>*;
 /// True while fault injection cuts this node off from its peers.
 bool isolated(router_ptr self) {
   return self->clock().now() < self->state.isolated_until;
+}
+
+/// Opens `partition` to the network reader exactly while a replica read of
+/// it needs no more than a lookup: its vnode runs (its database is open),
+/// it is not being dropped, and it is not retired.
+void refresh_gate(router_ptr self, uint32_t partition) {
+  auto& st = self->state;
+  st.read_gate->set_open(partition,
+                         st.vnodes.count(partition) > 0
+                           && st.pending_drops.count(partition) == 0
+                           && st.retired_until.count(partition) == 0);
 }
 
 caf::error cut_off(router_ptr self) {
@@ -224,6 +244,7 @@ vnode_actor vnode_for(router_ptr self, uint32_t partition) {
   auto handle = self->system().spawn(vnode, std::move(vcfg));
   self->monitor(handle);
   st.vnodes.emplace(partition, handle);
+  refresh_gate(self, partition);
   return handle;
 }
 
@@ -777,6 +798,7 @@ caf::error refused(router_ptr self, uint32_t partition) {
                 || mine(detail::gainers(ring, partition, n));
   if ((expired || wanted) && st.pending_drops.count(partition) == 0) {
     st.retired_until.erase(i);
+    refresh_gate(self, partition);
     return caf::none;
   }
   if (self->current_sender() == st.handoff && st.pending_drops.count(partition) == 0)
@@ -790,6 +812,7 @@ bool on_retire(router_ptr self, uint32_t partition) {
   auto& st = self->state;
   st.retired_until[partition]
     = self->clock().now() + st.settings().request_timeout * 30;
+  refresh_gate(self, partition);
   st.log->info("partition.retiring partition={}", partition);
   return true;
 }
@@ -802,6 +825,7 @@ void finish_drop(router_ptr self, uint32_t partition) {
     return;
   auto rp = i->second;
   st.pending_drops.erase(i);
+  refresh_gate(self, partition);
   auto res = st.cfg.store->engine().drop_partition(partition);
   if (!res.ok())
     rp.deliver(to_error(res));
@@ -980,12 +1004,29 @@ replica_reader_actor spawn_reader(router_ptr self) {
   return reader;
 }
 
+/// The network reader, when the node has a network (a middleman) and
+/// records to read there; none otherwise.
+replica_reader_actor spawn_network_reader(router_ptr self) {
+  auto& st = self->state;
+  if (!st.cfg.cache || !self->system().has_middleman())
+    return {};
+  network_reader_config ncfg;
+  ncfg.cache = st.cfg.cache;
+  ncfg.gate = st.read_gate;
+  ncfg.router = caf::actor_cast<replica_reader_actor>(self);
+  ncfg.stats = st.network_stats;
+  auto reader = spawn_network_reader(self->system(), std::move(ncfg));
+  self->monitor(reader);
+  return reader;
+}
+
 caf::result<bool> on_drop(router_ptr self, uint32_t partition) {
   auto& st = self->state;
   if (st.pending_drops.count(partition) > 0)
     return make_error(dkv_errc::unavailable, "a drop is in progress");
   auto rp = self->make_response_promise<bool>();
   st.pending_drops.emplace(partition, rp);
+  refresh_gate(self, partition);
   if (auto i = st.vnodes.find(partition); i != st.vnodes.end()) {
     // Dropped once the vnode is gone (down handler): no request of it may
     // still touch the database.
@@ -1023,6 +1064,18 @@ status_reply_v1 describe_status(router_ptr self) {
   // Requests coordinated here that still wait for an answer or a replica.
   add("gets.in_flight", std::to_string(st.get_rounds.size()));
   add("puts.in_flight", std::to_string(st.put_rounds.size()));
+  if (st.network_reader) {
+    // Replica reads answered on the network thread from the record cache,
+    // and those it passed on to this router.
+    add("network_reads.answered",
+        std::to_string(st.network_stats->answered.load()));
+    add("network_reads.passed_on",
+        std::to_string(st.network_stats->passed_on.load()));
+    add("network_reads.batches",
+        std::to_string(st.network_stats->batches.load()));
+    add("network_reads.batched",
+        std::to_string(st.network_stats->batched.load()));
+  }
   if (auto& cache = st.cfg.cache) {
     add("record_cache.hits", std::to_string(cache->hits()));
     add("record_cache.misses", std::to_string(cache->misses()));
@@ -1103,6 +1156,12 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
   auto readers = std::max<size_t>(1, self->system().scheduler().num_workers());
   for (size_t i = 0; i < readers; ++i)
     st.readers.push_back(spawn_reader(self));
+  st.read_gate = st.cfg.read_gate;
+  if (!st.read_gate)
+    st.read_gate
+      = std::make_shared<detail::read_gate>(st.settings().partitions);
+  st.network_stats = std::make_shared<network_reader_stats>();
+  st.network_reader = spawn_network_reader(self);
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
     for (auto& reader : st.readers)
@@ -1112,6 +1171,13 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
         reader = spawn_reader(self);
         return;
       }
+    if (st.network_reader && st.network_reader.address() == msg.source) {
+      // Clients holding the old handle get errors and ask again.
+      st.log->error("network_reader.down reason=\"{}\"",
+                    self->system().render(msg.reason));
+      st.network_reader = spawn_network_reader(self);
+      return;
+    }
     for (auto i = st.outboxes.begin(); i != st.outboxes.end(); ++i)
       if (i->second.second.address() == msg.source) {
         st.outboxes.erase(i); // the peer's connection was lost
@@ -1121,6 +1187,7 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
       if (i->second.address() == msg.source) {
         auto partition = i->first;
         st.vnodes.erase(i); // respawned (reopening its database) on next use
+        refresh_gate(self, partition);
         if (st.pending_drops.count(partition) > 0) {
           finish_drop(self, partition);
           return;
@@ -1190,10 +1257,14 @@ caf::behavior request_router(router_ptr self, router_config cfg) {
                             + " (dkv.fault-injection)");
       st.isolated_until
         = self->clock().now() + std::chrono::milliseconds(req.millis);
+      st.read_gate->close_until(st.isolated_until);
       self->send(st.gossip, req); // stops gossip and heartbeats too
       return isolate_reply_v1{req.millis};
     },
     [self](transfer_offer_v1& req) { return on_offer(self, req); },
+    [self](reader_request_v1&) {
+      return reader_reply_v1{self->state.network_reader};
+    },
     [self](transfer_batch_v1& req) -> caf::result<transfer_batch_ack_v1> {
       if (auto err = check_gainer(self, req.partition, req.ring_version))
         return err;

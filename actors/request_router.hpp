@@ -19,6 +19,7 @@
 #include "caf/actor.hpp"
 #include "caf/fwd.hpp"
 
+#include "actors/detail/read_gate.hpp"
 #include "actors/node_settings.hpp"
 #include "messages/node_protocol.hpp"
 #include "storage/object_store.hpp"
@@ -32,6 +33,9 @@ struct router_config {
   /// The records kept for reads in front of the store's engine, for
   /// `status` (null: none).
   std::shared_ptr<storage::record_cache> cache;
+  /// Which replica reads the node's network reader may answer (see
+  /// actors/detail/read_gate.hpp); the router makes its own when null.
+  std::shared_ptr<detail::read_gate> read_gate;
   replica_id incarnation = 0;
   /// Passed to the gossiper (see gossiper_config): how peers are reached,
   /// and its random seed.

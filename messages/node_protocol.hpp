@@ -26,6 +26,9 @@
 //   transfer_offer_v1, transfer_done_v1    partition transfer, answered by
 //                                          the router; batches go to the
 //                                          vnode (transfer_protocol.hpp)
+//   reader_request_v1 -> reader_reply_v1   the node's network reader, for
+//                                          clients' replica reads
+//                                          (replica_reader_protocol.hpp)
 //
 // Errors of the handshake: invalid_argument when the caller belongs to
 // another cluster or runs another Q (the caller logs and refuses the peer).
@@ -37,6 +40,7 @@
 #include "messages/gossip.hpp"
 #include "messages/handoff_protocol.hpp"
 #include "messages/inspect.hpp"
+#include "messages/replica_reader_protocol.hpp"
 #include "messages/version_vector.hpp"
 #include "messages/vnode_protocol.hpp"
 
@@ -72,6 +76,7 @@ using node_actor = client_actor::extend_with<vnode_actor>::extend<
   caf::replies_to<gossip_v1>::with<gossip_v1>,
   caf::replies_to<reap_query_v1>::with<reap_answer_v1>,
   caf::replies_to<transfer_offer_v1>::with<transfer_accept_v1>,
-  caf::replies_to<transfer_done_v1>::with<transfer_confirm_v1>>;
+  caf::replies_to<transfer_done_v1>::with<transfer_confirm_v1>,
+  caf::replies_to<reader_request_v1>::with<reader_reply_v1>>;
 
 } // namespace dkv

@@ -53,6 +53,8 @@ inline void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<transfers_reply_v1>("dkv::transfers_reply_v1");
   // vnode protocol
   cfg.add_message_type<vnode_get_v1>("dkv::vnode_get_v1");
+  cfg.add_message_type<reader_request_v1>("dkv::reader_request_v1");
+  cfg.add_message_type<reader_reply_v1>("dkv::reader_reply_v1");
   cfg.add_message_type<vnode_merge_v1>("dkv::vnode_merge_v1");
   cfg.add_message_type<vnode_coordinate_v1>("dkv::vnode_coordinate_v1");
   cfg.add_message_type<vnode_object_v1>("dkv::vnode_object_v1");

@@ -3,8 +3,10 @@
 #include "caf/test/dsl.hpp"
 
 #include "actors/detail/key_hash.hpp"
+#include "actors/detail/read_gate.hpp"
 #include "actors/node_supervisor.hpp"
 #include "fixtures/memory_store.hpp"
+#include "messages/membership_protocol.hpp"
 #include "fixtures/solo_node.hpp"
 #include "fixtures/test_config.hpp"
 #include "storage/record_codec.hpp"
@@ -17,9 +19,13 @@ namespace {
 struct fixture : test_coordinator_fixture<dkv_config>, memory_store {
   caf::actor supervisor;
   caf::actor router;
+  std::shared_ptr<detail::read_gate> gate
+    = std::make_shared<detail::read_gate>(8);
 
   fixture() {
     auto cfg = solo_node_config(store);
+    cfg.router.settings.fault_injection = true;
+    cfg.router.read_gate = gate;
     supervisor = spawn_node_supervisor(sys, std::move(cfg));
     sched.run();
     auto handle
@@ -336,6 +342,35 @@ CAF_TEST(a batch with a read that is not a plain lookup is refused whole) {
   auto [no_error, both] = read_batch({{{open, "k0"}, {open, "k2"}}});
   CAF_CHECK(!no_error);
   CAF_CHECK_EQUAL(both, 2u);
+}
+
+CAF_TEST(the network reader may answer a partition only while it is open) {
+  auto p = home("k");
+  auto now = [&] { return sched.clock().now(); };
+  // The router opened the partitions it replicates as it started.
+  CAF_CHECK(gate->passes(p, now()));
+  CAF_CHECK(!gate->passes(8, now())); // of 8 partitions, 0-7
+  // Cut off (fault injection): every read goes to the router, which
+  // refuses it, until the cut ends.
+  auto cut = self->request(caf::actor_cast<node_actor>(router), caf::infinite,
+                           isolate_request_v1{1000});
+  sched.run();
+  cut.receive([](isolate_reply_v1&) {},
+              [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+  CAF_CHECK(!gate->passes(p, now()));
+  sched.clock().current_time += std::chrono::milliseconds(1001);
+  CAF_CHECK(gate->passes(p, now()));
+  // Retired, then dropped: closed from the retirement on.
+  self->send(router, retire_atom::value, p);
+  sched.run();
+  CAF_CHECK(!gate->passes(p, now()));
+  self->send(router, drop_atom::value, p);
+  sched.run();
+  CAF_CHECK(!gate->passes(p, now()));
+  self->receive([](vnode_actor&) {}, [](caf::error&) {},
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  self->receive([](bool) {}, [](caf::error&) {},
+                caf::after(std::chrono::seconds(0)) >> [] {});
 }
 
 CAF_TEST(a batch of merges is answered in order and a bad merge fails alone) {

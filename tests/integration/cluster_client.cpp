@@ -35,7 +35,8 @@ dkv_config& transport_config() {
 
 struct fixture {
   process_cluster cluster{3,
-                          {"--dkv.partitions=16", "--dkv.log-level=warn"}};
+                          {"--dkv.partitions=16", "--dkv.log-level=warn",
+                           "--dkv.fault-injection"}};
   caf::actor_system sys{transport_config()};
   caf::scoped_actor self{sys};
   client_actor client;
@@ -103,17 +104,33 @@ struct fixture {
     return total;
   }
 
+  /// A counter of node `i`'s status (0 if it shows none).
+  uint64_t node_counter(size_t i, const std::string& name) {
+    auto status = cluster.console(i, "status");
+    auto field = "\"" + name + "\":\"";
+    auto at = status.find(field);
+    return at == std::string::npos
+             ? 0
+             : std::stoull(status.substr(at + field.size()));
+  }
+
   /// A counter of every node's status, summed over the cluster.
   uint64_t node_counter(const std::string& name) {
     uint64_t total = 0;
-    for (size_t i = 1; i <= 3; ++i) {
-      auto status = cluster.console(i, "status");
-      auto field = "\"" + name + "\":\"";
-      auto at = status.find(field);
-      if (at != std::string::npos)
-        total += std::stoull(status.substr(at + field.size()));
-    }
+    for (size_t i = 1; i <= 3; ++i)
+      total += node_counter(i, name);
     return total;
+  }
+
+  /// Reads key0 .. key<count-1>; how many answered their one value.
+  size_t read_each(size_t count) {
+    size_t right = 0;
+    for (size_t i = 0; i < count; ++i) {
+      auto read = get("key" + std::to_string(i));
+      if (read && read->values.size() == 1)
+        ++right;
+    }
+    return right;
   }
 
   /// Gets `count` keys all at once; true when each answered its value.
@@ -235,8 +252,10 @@ CAF_TEST(many reads at once go in batches and survive a replica dying) {
     CAF_REQUIRE(put("key" + std::to_string(i), "", "v" + std::to_string(i)));
   warm_up();
   CAF_CHECK(read_all_at_once(keys));
-  auto batched = node_counter("replica_reads.batched");
-  CAF_MESSAGE(batched << " reads in " << node_counter("replica_reads.batches")
+  // Batches go to the nodes' network readers, which pass the reads the
+  // record cache does not hold on to the router in a batch of their own.
+  auto batched = node_counter("network_reads.batched");
+  CAF_MESSAGE(batched << " reads in " << node_counter("network_reads.batches")
                       << " batches");
   CAF_CHECK_GREATER(batched, keys / 2);
   // Reads waiting behind a message to the dead node, and batches on
@@ -245,6 +264,39 @@ CAF_TEST(many reads at once go in batches and survive a replica dying) {
   cluster.kill(2);
   CAF_CHECK(read_all_at_once(keys));
   CAF_CHECK(read_all_at_once(keys));
+}
+
+CAF_TEST(reads of records a node keeps are answered on its network thread) {
+  constexpr size_t keys = 20;
+  for (size_t i = 0; i < keys; ++i)
+    CAF_REQUIRE(put("key" + std::to_string(i), "", "v"));
+  warm_up();
+  CAF_CHECK_EQUAL(read_each(keys), keys); // the replicas keep the records
+  auto answered = node_counter("network_reads.answered");
+  auto passed_on = node_counter("network_reads.passed_on");
+  CAF_CHECK_EQUAL(read_each(keys), keys);
+  // Two replicas per read (R=2), each answering from its record cache.
+  CAF_CHECK_EQUAL(node_counter("network_reads.answered") - answered,
+                  2 * keys);
+  CAF_CHECK_EQUAL(node_counter("network_reads.passed_on"), passed_on);
+}
+
+CAF_TEST(a node cut off answers no read on its network thread) {
+  constexpr size_t keys = 6;
+  for (size_t i = 0; i < keys; ++i)
+    CAF_REQUIRE(put("key" + std::to_string(i), "", "v"));
+  warm_up();
+  read_each(keys);
+  read_each(keys);
+  auto answered = node_counter(1, "network_reads.answered");
+  CAF_REQUIRE_GREATER(answered, 0u);
+  auto cut = cluster.console(1, "isolate 4000");
+  CAF_REQUIRE(cut.find("\"ok\":true") != std::string::npos);
+  // Node 1's reads go to its router, which refuses them while cut off;
+  // the client gets its answers elsewhere.
+  read_each(keys);
+  CAF_CHECK_EQUAL(node_counter(1, "network_reads.answered"), answered);
+  CAF_CHECK_GREATER(node_counter(1, "network_reads.passed_on"), 0u);
 }
 
 CAF_TEST(many writes at once go between nodes in batches) {
