@@ -43,13 +43,17 @@ public:
     return st;
   }
 
-  // Every write invalidates after the engine returns, whatever it returned:
-  // a failed commit may still have reached the database.
+  // Every write updates the cache after the engine returns: a committed
+  // record is kept, anything else invalidates the key (a failed commit may
+  // still have reached the database).
 
   status put(partition_id p, const std::string& key, const std::string& record,
              write_options opts) override {
     auto st = inner_->put(p, key, record, opts);
-    cache_->invalidate(p, key);
+    if (st.ok())
+      cache_->store(p, key, record);
+    else
+      cache_->invalidate(p, key);
     return st;
   }
 
@@ -62,8 +66,22 @@ public:
 
   status update(partition_id p, const std::string& key, const update_fn& decide,
                 write_options opts) override {
-    auto st = inner_->update(p, key, decide, opts);
-    cache_->invalidate(p, key);
+    // The engine may decide more than once (a retried transaction): the
+    // last decision is the one committed.
+    std::optional<std::string> written;
+    auto st = inner_->update(
+      p, key,
+      [&](const std::optional<std::string>& current,
+          std::optional<std::string>& replacement) {
+        auto decided = decide(current, replacement);
+        written = decided.ok() ? replacement : std::nullopt;
+        return decided;
+      },
+      opts);
+    if (st.ok() && written)
+      cache_->store(p, key, *written);
+    else
+      cache_->invalidate(p, key);
     return st;
   }
 

@@ -73,11 +73,48 @@ void record_cache::fill(partition_id p, const std::string& key,
   std::lock_guard<std::mutex> guard{s.mtx};
   if (s.generation != generation || s.index.count(id) > 0)
     return;
+  if (!admit(s, cost))
+    return;
+  s.lru.push_front(entry{id, record});
+  s.index.emplace(std::move(id), s.lru.begin());
+  s.bytes += cost;
+}
+
+bool record_cache::admit(shard& s, size_t cost) {
   if (s.bytes + cost > shard_capacity_
       && ++s.offered_while_full % full_admission != 0)
-    return;
+    return false;
   while (!s.lru.empty() && s.bytes + cost > shard_capacity_)
     erase(s, std::prev(s.lru.end()));
+  return true;
+}
+
+void record_cache::store(partition_id p, const std::string& key,
+                         const std::string& record) {
+  auto id = id_of(p, key);
+  auto cost = id.size() + record.size() + entry_overhead;
+  auto& s = shard_of(id);
+  std::lock_guard<std::mutex> guard{s.mtx};
+  ++s.generation;
+  auto held = s.index.find(id);
+  if (cost > shard_capacity_ / 4) {
+    if (held != s.index.end())
+      erase(s, held->second);
+    return;
+  }
+  if (held != s.index.end()) {
+    // Admitted before: replaced in place, the least recently used others
+    // make room.
+    auto i = held->second;
+    s.bytes = s.bytes - i->record.size() + record.size();
+    i->record = record;
+    s.lru.splice(s.lru.begin(), s.lru, i);
+    while (s.bytes > shard_capacity_ && std::prev(s.lru.end()) != i)
+      erase(s, std::prev(s.lru.end()));
+    return;
+  }
+  if (!admit(s, cost))
+    return;
   s.lru.push_front(entry{id, record});
   s.index.emplace(std::move(id), s.lru.begin());
   s.bytes += cost;

@@ -6,7 +6,10 @@
 // about a third of a node's CPU under a read-only load (perf, session 23),
 // where a hit here costs a hash lookup and a copy.
 //
-// Coherence: a writer invalidates a key after its write (committed or not);
+// Coherence: a writer stores the record it committed, or invalidates the
+// key when its write failed (it may still have reached the database), so a
+// key read after its write finds it here (the writes of a load leave the
+// records a later read wants);
 // a reader that missed fills the record it then read from the engine only
 // if no write to the key's shard happened in between (the shard's
 // generation, taken with the miss, is unchanged), so a record read before
@@ -64,6 +67,13 @@ public:
   /// Forgets `key` after a write to it.
   void invalidate(partition_id p, const std::string& key);
 
+  /// Keeps `record` as written to `key` by a committed write, in place of
+  /// what was held; refuses every fill that began before. Writers of one
+  /// key must call it in their commits' order (a node's vnode writes its
+  /// partition alone). A full shard admits a key it does not hold as a
+  /// fill does; a record it does not keep is forgotten.
+  void store(partition_id p, const std::string& key, const std::string& record);
+
   /// Forgets every record of `p` after its database is dropped, and refuses
   /// every fill that began before.
   void invalidate_partition(partition_id p);
@@ -100,6 +110,9 @@ private:
   std::optional<std::string> take_hit(shard& s, const std::string& id);
   shard& shard_of(const std::string& id);
   void erase(shard& s, std::list<entry>::iterator i);
+  /// Makes room for `cost` more bytes in `s` (locked), unless it is full and
+  /// this offer is not one it admits: then false.
+  bool admit(shard& s, size_t cost);
 
   size_t shard_capacity_;
   std::vector<std::unique_ptr<shard>> shards_;

@@ -397,3 +397,33 @@ CAF_TEST(bdb engine keeps everything across reopen) {
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
+
+// Beyond conformance: what the record cache in front of an engine holds.
+CAF_TEST(a record cache holds what a committed write stored) {
+  auto cache = std::make_shared<record_cache>(1024 * 1024);
+  auto engine = make_cached_engine(make_memory_engine(), cache);
+  CAF_REQUIRE(engine->open_partition(1).ok());
+  CAF_REQUIRE(engine->put(1, "k", "v1", {}).ok());
+  CAF_CHECK_EQUAL(cache->find_held(1, "k").value_or("<none>"), "v1");
+  auto replace_with = [](std::string value) {
+    return [value](const std::optional<std::string>&,
+                   std::optional<std::string>& replacement) {
+      replacement = value;
+      return status{};
+    };
+  };
+  CAF_REQUIRE(engine->update(1, "k", replace_with("v2"), {}).ok());
+  CAF_CHECK_EQUAL(cache->find_held(1, "k").value_or("<none>"), "v2");
+  // A write that fails forgets the key.
+  auto refuse = [](const std::optional<std::string>&,
+                   std::optional<std::string>& replacement) {
+    replacement = "never stored";
+    return status{status_code::invalid_argument, "refused"};
+  };
+  CAF_CHECK(!engine->update(1, "k", refuse, {}).ok());
+  CAF_CHECK(!cache->find_held(1, "k"));
+  CAF_CHECK_EQUAL(get_or(*engine, 1, "k"), "v2");
+  CAF_REQUIRE(engine->update(1, "k", replace_with("v3"), {}).ok());
+  CAF_REQUIRE(engine->erase(1, "k", {}).ok());
+  CAF_CHECK(!cache->find_held(1, "k"));
+}

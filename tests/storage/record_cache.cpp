@@ -129,3 +129,38 @@ CAF_TEST(a lookup that only takes hits counts no miss) {
   CAF_CHECK(!cache.find_held(1, "k"));
   CAF_CHECK_EQUAL(cache.misses(), 1u); // the fill's own miss only
 }
+
+CAF_TEST(a written record is kept in place of the one before) {
+  record_cache cache{1 << 20, 1};
+  cache.store(1, "k", "v1");
+  CAF_CHECK_EQUAL(read(cache, 1, "k"), "v1");
+  cache.store(1, "k", "v2-longer");
+  CAF_CHECK_EQUAL(read(cache, 1, "k"), "v2-longer");
+  CAF_CHECK_EQUAL(cache.entries(), 1u);
+  CAF_CHECK_EQUAL(cache.bytes(), cost("k", "v2-longer"));
+  // A read that missed before the write fills nothing after it.
+  auto found = cache.find(1, "j");
+  cache.store(1, "k", "v3");
+  cache.fill(1, "j", "read before the write", found.generation);
+  CAF_CHECK_EQUAL(read(cache, 1, "j"), "<miss>");
+}
+
+CAF_TEST(a full cache replaces a held record and admits a new one rarely) {
+  auto each = cost("k1", std::string(100, 'x'));
+  record_cache cache{4 * each, 1};
+  for (auto key : {"k1", "k2", "k3", "k4"})
+    cache.store(1, key, std::string(100, 'x'));
+  cache.store(1, "k1", std::string(100, 'y')); // held: replaced, none evicted
+  CAF_CHECK_EQUAL(read(cache, 1, "k1"), std::string(100, 'y'));
+  CAF_CHECK_EQUAL(cache.entries(), 4u);
+  for (uint64_t i = 1; i < record_cache::full_admission; ++i)
+    cache.store(1, "k5", std::string(100, 'x'));
+  CAF_CHECK_EQUAL(read(cache, 1, "k5"), "<miss>");
+  cache.store(1, "k5", std::string(100, 'x'));
+  CAF_CHECK_EQUAL(read(cache, 1, "k5").size(), 100u);
+  CAF_CHECK_EQUAL(read(cache, 1, "k2"), "<miss>"); // the least recently used
+  CAF_CHECK_EQUAL(cache.bytes(), 4 * each);
+  // A record too large to keep forgets the one before.
+  cache.store(1, "k5", std::string(2 * each, 'z'));
+  CAF_CHECK_EQUAL(read(cache, 1, "k5"), "<miss>");
+}
