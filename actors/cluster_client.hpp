@@ -11,7 +11,9 @@
 //  - sends a get straight to the key's replicas and merges their versions
 //    by causality (one network round trip instead of two), then repairs
 //    the stale replicas it asked; under load, reads to the same node go
-//    together (reads_in_flight);
+//    together (reads_in_flight); they go to the node's network reader
+//    (actors/network_reader.hpp, named by the node's router), which
+//    answers cached records on the node's network thread;
 //  - sends a put or delete straight to a home replica that is up, which
 //    coordinates it (no forwarding hop): the one that answered the key's
 //    last read first (paper §5, the write-coordinator choice), or the
