@@ -73,20 +73,19 @@ void record_cache::fill(partition_id p, const std::string& key,
   std::lock_guard<std::mutex> guard{s.mtx};
   if (s.generation != generation || s.index.count(id) > 0)
     return;
-  if (!admit(s, cost))
+  admit(s, std::move(id), record, cost);
+}
+
+void record_cache::admit(shard& s, std::string id, const std::string& record,
+                         size_t cost) {
+  if (s.bytes + cost > shard_capacity_
+      && ++s.offered_while_full % full_admission != 0)
     return;
+  while (!s.lru.empty() && s.bytes + cost > shard_capacity_)
+    erase(s, std::prev(s.lru.end()));
   s.lru.push_front(entry{id, record});
   s.index.emplace(std::move(id), s.lru.begin());
   s.bytes += cost;
-}
-
-bool record_cache::admit(shard& s, size_t cost) {
-  if (s.bytes + cost > shard_capacity_
-      && ++s.offered_while_full % full_admission != 0)
-    return false;
-  while (!s.lru.empty() && s.bytes + cost > shard_capacity_)
-    erase(s, std::prev(s.lru.end()));
-  return true;
 }
 
 void record_cache::store(partition_id p, const std::string& key,
@@ -113,11 +112,7 @@ void record_cache::store(partition_id p, const std::string& key,
       erase(s, std::prev(s.lru.end()));
     return;
   }
-  if (!admit(s, cost))
-    return;
-  s.lru.push_front(entry{id, record});
-  s.index.emplace(std::move(id), s.lru.begin());
-  s.bytes += cost;
+  admit(s, std::move(id), record, cost);
 }
 
 void record_cache::invalidate(partition_id p, const std::string& key) {

@@ -110,9 +110,11 @@ private:
   std::optional<std::string> take_hit(shard& s, const std::string& id);
   shard& shard_of(const std::string& id);
   void erase(shard& s, std::list<entry>::iterator i);
-  /// Makes room for `cost` more bytes in `s` (locked), unless it is full and
-  /// this offer is not one it admits: then false.
-  bool admit(shard& s, size_t cost);
+  /// Keeps `record` under `id` (not held) in `s` (locked), costing `cost`,
+  /// evicting the least recently used to make room; when `s` is full, only
+  /// one offer in full_admission is kept.
+  void admit(shard& s, std::string id, const std::string& record,
+             size_t cost);
 
   size_t shard_capacity_;
   std::vector<std::unique_ptr<shard>> shards_;
